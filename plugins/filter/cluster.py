@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the cluster role uses: input checks, timing, fence device planning, tool output."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
+    authkey_source,
+    fence_cib_objects,
+    fence_device_errors,
+    member_errors,
+    node_list,
+    tolerance_errors,
+)
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
+
+
+def _duration_ms(value):
+    try:
+        return duration_ms(value)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fencing=False):
+    """Every problem with the pair's inventory, as sentences; empty when all is well."""
+    errors = member_errors(members)
+    errors.extend(tolerance_errors(outage_tolerance))
+    names = [m.get("node_name") for m in members]
+    errors.extend(fence_device_errors(fence_devices, names, bool(allow_no_fencing)))
+    return errors
+
+
+def _fence_cib_objects(devices, survivor, race_delay):
+    return fence_cib_objects(devices, survivor, race_delay)
+
+
+def _parse(parser, text, what):
+    try:
+        return parser(text)
+    except ValueError as exc:
+        raise AnsibleFilterError("cannot read %s: %s" % (what, exc))
+
+
+def crm_mon_summary(xml_text):
+    return _parse(parse_crm_mon, xml_text, "crm_mon output")
+
+
+def corosync_links(text):
+    return _parse(parse_cfgtool_status, text, "corosync-cfgtool -s output")
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "duration_ms": _duration_ms,
+            "cluster_input_errors": cluster_input_errors,
+            "fence_cib_objects": _fence_cib_objects,
+            "cluster_node_list": node_list,
+            "authkey_source": authkey_source,
+            "crm_mon_summary": crm_mon_summary,
+            "corosync_links": corosync_links,
+        }

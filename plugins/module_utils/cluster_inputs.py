@@ -1,0 +1,186 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks on a pair's inventory that need both nodes at once, and fence device planning.
+
+Everything here is pure: the cluster role hands in the members' variables (and the addresses
+that fact gathering saw on each node) and gets back a list of problems in plain words, so a
+bad inventory fails before any node is touched.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
+
+# Pacemaker ids are XML ids: a letter or underscore first.
+_XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_NODE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Corosync fails detection below this; above a minute a dead node keeps the service away too long.
+MIN_TOLERANCE_MS = 500
+MAX_TOLERANCE_MS = 60000
+
+
+def _ip(value):
+    try:
+        return ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        return None
+
+
+def member_errors(members):
+    """Problems with the two members' names and link addresses.
+
+    members: list of dicts with keys host (inventory name), node_name, ring0_addr, ring1_addr
+    and optionally addresses (every address fact gathering found on that host).
+    """
+    errors = []
+    if len(members) != 2:
+        names = ", ".join(m["host"] for m in members) or "none"
+        return ["a twonode cluster has exactly two members; this play has %d (%s). "
+                "Put exactly two hosts in the play (or set cluster_members)" % (len(members), names)]
+    seen_names = {}
+    seen_addrs = {}
+    for member in members:
+        host = member["host"]
+        name = member.get("node_name")
+        if not name or not _NODE_NAME.match(str(name)):
+            errors.append("%s: cluster_node_name %r is not a valid node name "
+                          "(letters, digits, '.', '-', '_')" % (host, name))
+        elif name in seen_names:
+            errors.append("%s and %s both use the node name %r" % (seen_names[name], host, name))
+        else:
+            seen_names[name] = host
+        for key, network in (("ring0_addr", "service"), ("ring1_addr", "replication")):
+            raw = member.get(key)
+            addr = _ip(raw) if raw else None
+            if addr is None:
+                errors.append("%s: cluster_%s %r is not an IP address (the %s network address "
+                              "of this node)" % (host, key, raw, network))
+                continue
+            if addr.is_loopback or addr.is_unspecified or addr.is_multicast:
+                errors.append("%s: cluster_%s %s cannot carry cluster traffic (loopback, "
+                              "unspecified or multicast)" % (host, key, addr))
+            known = member.get("addresses")
+            if known is not None and str(addr) not in set(str(_ip(a)) for a in known if _ip(a)):
+                errors.append("%s: cluster_%s %s is not an address of this host (it has: %s)"
+                              % (host, key, addr, ", ".join(sorted(known)) or "none"))
+            if str(addr) in seen_addrs:
+                errors.append("%s: cluster_%s %s is already used by %s"
+                              % (host, key, addr, seen_addrs[str(addr)]))
+            seen_addrs[str(addr)] = "%s (%s)" % (host, key)
+        r0, r1 = _ip(member.get("ring0_addr") or ""), _ip(member.get("ring1_addr") or "")
+        if r0 is not None and r1 is not None and r0.version != r1.version:
+            errors.append("%s: both links must use the same IP version (%s, %s)" % (host, r0, r1))
+    return errors
+
+
+def tolerance_errors(value):
+    try:
+        ms = duration_ms(value)
+    except ValueError as exc:
+        return ["cluster_outage_tolerance: %s" % exc]
+    if not MIN_TOLERANCE_MS <= ms <= MAX_TOLERANCE_MS:
+        return ["cluster_outage_tolerance %r is %d ms; use %d ms to %d ms"
+                % (value, ms, MIN_TOLERANCE_MS, MAX_TOLERANCE_MS)]
+    return []
+
+
+def fence_device_errors(devices, node_names, allow_no_fencing):
+    """Problems with the fence device list; node_names are the cluster's node names."""
+    errors = []
+    fenced = set()
+    ids = set()
+    for index, device in enumerate(devices or []):
+        where = "cluster_fence_devices[%d]" % index
+        if not isinstance(device, dict):
+            errors.append("%s is not a mapping" % where)
+            continue
+        name = device.get("name")
+        if not name or not _XML_ID.match(str(name)):
+            errors.append("%s: name %r is not a valid resource id (letter or '_' first, then "
+                          "letters, digits, '.', '-', '_')" % (where, name))
+        elif name in ids:
+            errors.append("%s: name %r is used twice" % (where, name))
+        else:
+            ids.add(name)
+            where = "fence device %r" % name
+        agent = str(device.get("agent") or "")
+        if not re.match(r"^fence_[A-Za-z0-9_]+$", agent):
+            errors.append("%s: agent %r is not a fence agent name (fence_ipmilan, "
+                          "fence_redfish, fence_docker, ...)" % (where, agent or None))
+        target = device.get("fences")
+        if target not in node_names:
+            errors.append("%s: fences %r, which is not a node of this cluster (%s)"
+                          % (where, target, ", ".join(sorted(node_names))))
+        else:
+            fenced.add(target)
+        params = device.get("params", {})
+        if not isinstance(params, dict):
+            errors.append("%s: params must be a mapping of agent parameters" % where)
+    if not allow_no_fencing:
+        for node in sorted(set(node_names) - fenced):
+            errors.append("no fence device fences node %s. A two-node cluster without fencing "
+                          "can run the service on both nodes at once and corrupt its data. "
+                          "Add a device to cluster_fence_devices, or set "
+                          "cluster_i_accept_data_loss_without_fencing: true" % node)
+    return errors
+
+
+def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s"):
+    """Pacemaker objects for the fence devices: stonith primitives and location constraints.
+
+    The device that fences `survivor` waits `race_delay` before it shoots, so when the link
+    breaks and both nodes try to fence each other at once, the survivor wins the race.
+    Each device is kept off the node it fences (a node never fences itself).
+    """
+    resources = []
+    constraints = []
+    for device in devices or []:
+        params = dict(device.get("params") or {})
+        if "pcmk_host_list" not in params and "pcmk_host_map" not in params:
+            params["pcmk_host_list"] = device["fences"]
+        if device["fences"] == survivor and race_delay and "pcmk_delay_base" not in params:
+            params["pcmk_delay_base"] = str(race_delay)
+        resources.append({
+            "id": device["name"],
+            "class": "stonith",
+            "type": device["agent"],
+            "params": params,
+            "meta": dict(device.get("meta") or {}),
+            "ops": [{"name": "monitor", "interval": str(device.get("monitor_interval", monitor_interval))}],
+            "secret_params": list(device.get("secret_params") or []),
+        })
+        constraints.append({
+            "kind": "location",
+            "id": "location-%s-avoids-%s" % (device["name"], device["fences"]),
+            "rsc": device["name"],
+            "node": device["fences"],
+            "score": "-INFINITY",
+        })
+    return {"resources": resources, "constraints": constraints}
+
+
+def node_list(members):
+    """The nodelist both nodes render: names, ids (inventory order) and link addresses."""
+    return [{"host": m["host"], "name": m["node_name"], "nodeid": index + 1,
+             "ring0_addr": str(m["ring0_addr"]).strip(), "ring1_addr": str(m["ring1_addr"]).strip()}
+            for index, m in enumerate(members)]
+
+
+def authkey_source(states):
+    """Which host's corosync authkey the cluster uses.
+
+    states: list (inventory order) of {host, has_key, in_cluster}. A node that is already in
+    this cluster wins, so a reinstalled peer receives the running cluster's key; then any node
+    with a key; then the first node, which makes one.
+    """
+    for wanted in (lambda s: s["has_key"] and s["in_cluster"], lambda s: s["has_key"], lambda s: True):
+        for state in states:
+            if wanted(state):
+                return state["host"]
+    raise ValueError("no hosts to choose an authkey source from")

@@ -1,0 +1,229 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: cib
+short_description: Declaratively apply Pacemaker configuration as one verified, atomic change
+description:
+  - Reads the live CIB with C(cibadmin), compares the objects you manage with it by meaning
+    (ids of nested elements, attribute order, status, epochs and run-time meta attributes such as
+    C(target-role) and C(is-managed) do not count), verifies the candidate configuration offline
+    with C(crm_verify) and applies the difference as one patch with C(crm_diff) and
+    C(cibadmin --patch).
+  - Objects you do not list are left alone.
+  - Secret resource parameters (names containing C(passw), C(secret), C(token), C(community) or
+    C(api_key), and any listed in C(secret_params)) are masked in the diff and never returned.
+  - Uses Pacemaker's own command line tools only; no pcsd.
+version_added: "0.1.0"
+author:
+  - twonode.ha contributors
+options:
+  properties:
+    description:
+      - Cluster properties to set in the C(cib-bootstrap-options) property set, by name.
+      - Properties not named here keep their values.
+    type: dict
+    default: {}
+  resources:
+    description:
+      - Primitive resources (including fence devices, class C(stonith)).
+      - A resource whose meaning differs from the live one is replaced as a whole; run-time meta
+        attributes (C(target-role), C(is-managed)) set by an operator are kept unless given here.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: Resource id.
+        type: str
+        required: true
+      class:
+        description: Agent class, for example C(stonith), C(ocf), C(systemd).
+        type: str
+        required: true
+      provider:
+        description: Agent provider, required for class C(ocf).
+        type: str
+      type:
+        description: Agent name, for example C(fence_ipmilan) or C(IPaddr2).
+        type: str
+        required: true
+      params:
+        description: Instance attributes given to the agent.
+        type: dict
+        default: {}
+      meta:
+        description: Meta attributes.
+        type: dict
+        default: {}
+      ops:
+        description: Operations, each a dict with C(name), C(interval) and any other op attributes.
+        type: list
+        elements: dict
+        default: []
+      secret_params:
+        description: More parameter names whose values are secret.
+        type: list
+        elements: str
+        default: []
+  constraints:
+    description:
+      - Constraints. Only C(kind=location) with C(rsc), C(node) and C(score) in this version.
+    type: list
+    elements: dict
+    default: []
+  verify:
+    description:
+      - Run C(crm_verify) on the candidate configuration and refuse to apply it if it reports errors.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Computes and verifies the plan, changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the changed objects before and after, secrets masked.
+notes:
+  - Run it on one cluster node (C(run_once)); the CIB is shared by the cluster.
+requirements:
+  - pacemaker-cli-utils (cibadmin, crm_diff, crm_verify) on the node
+"""
+
+EXAMPLES = r"""
+- name: Fencing on, one IPMI fence device per node
+  twonode.ha.cib:
+    properties:
+      stonith-enabled: true
+    resources:
+      - id: fence-alpha
+        class: stonith
+        type: fence_ipmilan
+        params:
+          ip: 192.0.2.21
+          username: admin
+          password: "{{ vault_ipmi_password }}"
+          lanplus: 1
+          pcmk_host_list: alpha
+        ops:
+          - name: monitor
+            interval: 60s
+    constraints:
+      - kind: location
+        id: location-fence-alpha-avoids-alpha
+        rsc: fence-alpha
+        node: alpha
+        score: -INFINITY
+  run_once: true
+"""
+
+RETURN = r"""
+changes:
+  description: What was (or in check mode would be) changed, in words.
+  returned: always
+  type: list
+  elements: str
+  sample: ["set property stonith-enabled=true", "create resource fence-alpha (stonith:fence_ipmilan)"]
+verify_output:
+  description: What crm_verify said about the candidate, when it said anything.
+  returned: when changes were planned
+  type: str
+  sample: ""
+"""
+
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, plan, secret_values
+
+
+def run(module, args, check_rc=True, ok_rcs=(0,)):
+    rc, out, err = module.run_command(args)
+    if check_rc and rc not in ok_rcs:
+        module.fail_json(msg="%s failed (rc=%d): %s" % (args[0], rc, (err or out).strip()), rc=rc)
+    return rc, out, err
+
+
+def main():
+    resource_spec = dict(
+        id=dict(type="str", required=True),
+        provider=dict(type="str"),
+        type=dict(type="str", required=True),
+        params=dict(type="dict", default={}),
+        meta=dict(type="dict", default={}),
+        ops=dict(type="list", elements="dict", default=[]),
+        secret_params=dict(type="list", elements="str", default=[], no_log=False),
+    )
+    resource_spec["class"] = dict(type="str", required=True)
+    module = AnsibleModule(
+        argument_spec=dict(
+            properties=dict(type="dict", default={}),
+            resources=dict(type="list", elements="dict", default=[], options=resource_spec),
+            constraints=dict(type="list", elements="dict", default=[]),
+            verify=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    desired = dict(properties=module.params["properties"], resources=module.params["resources"],
+                   constraints=module.params["constraints"])
+    # Hidden from everything this module returns, including the echoed arguments.
+    module.no_log_values.update(secret_values(desired))
+
+    for tool in ("cibadmin", "crm_diff", "crm_verify"):
+        if not module.get_bin_path(tool):
+            module.fail_json(msg="%s not found: install pacemaker-cli-utils on this node" % tool)
+
+    live = run(module, ["cibadmin", "--query"])[1]
+    try:
+        result = plan(live, desired)
+    except PlanError as exc:
+        module.fail_json(msg=str(exc))
+
+    if not result["changed"]:
+        module.exit_json(changed=False, changes=[])
+
+    workdir = tempfile.mkdtemp(prefix="twonode-cib-")
+    try:
+        live_file = os.path.join(workdir, "live.xml")
+        candidate_file = os.path.join(workdir, "candidate.xml")
+        with open(live_file, "w") as handle:
+            handle.write(live)
+        with open(candidate_file, "w") as handle:
+            handle.write(result["candidate"])
+        verify_output = ""
+        if module.params["verify"]:
+            rc, out, err = run(module, ["crm_verify", "--xml-file", candidate_file], check_rc=False)
+            verify_output = (out + err).strip()
+            if rc != 0:
+                module.fail_json(msg="crm_verify rejected the new configuration; nothing was changed",
+                                 verify_output=verify_output, changes=result["changes"])
+        if not module.check_mode:
+            rc, patch, err = run(module, ["crm_diff", "--original", live_file, "--new", candidate_file,
+                                          "--no-version"], ok_rcs=(0, 1))
+            patch_file = os.path.join(workdir, "patch.xml")
+            with open(patch_file, "w") as handle:
+                handle.write(patch)
+            run(module, ["cibadmin", "--patch", "--xml-file", patch_file])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    module.exit_json(
+        changed=True,
+        changes=result["changes"],
+        verify_output=verify_output,
+        diff=dict(before_header="live CIB", after_header="planned CIB",
+                  before=result["before"], after=result["after"]),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The container test bed: two systemd nodes on a service and a replication network,
+# plus a fencing endpoint (podman's Docker-compatible API behind mutual TLS) that
+# fence_docker inside the nodes uses to power-cycle its peer.
+#
+#   containers.sh up       build the node image if needed, start the bed (idempotent)
+#   containers.sh down     stop and remove everything the bed started
+#   containers.sh status   what is running
+#   containers.sh image    build (or reuse) the node image only
+#
+# Facts behind the choices: ../shared/testbed-notes.md (runc, explicit ulimits, no registry).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+STATE=${TWONODE_BED_STATE:-$REPO/.bed/containers}
+CACHE=${TWONODE_BED_CACHE:-/var/cache/twonode-bed}
+PREFIX=twonode
+NODES=(node1 node2)
+SVC_NET=$PREFIX-svc
+REPL_NET=$PREFIX-repl
+SVC_PREFIX=10.213.10
+REPL_PREFIX=10.213.20
+FENCE_ADDR=$SVC_PREFIX.1          # the service bridge's own address on the host
+FENCE_PORT=2376
+
+export CONTAINERS_CONF=$STATE/containers.conf
+
+log() { printf '[bed] %s\n' "$*" >&2; }
+
+node_index() {
+  local i
+  for i in "${!NODES[@]}"; do
+    if [ "${NODES[$i]}" = "$1" ]; then echo $((i + 11)); return 0; fi
+  done
+  return 1
+}
+
+write_containers_conf() {
+  mkdir -p "$STATE"
+  local nofile
+  nofile=$(ulimit -Hn)
+  # crun refuses hybrid cgroups here; podman's default ulimits exceed the host's hard limits.
+  cat >"$CONTAINERS_CONF" <<EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+EOF
+}
+
+ensure_network() {
+  local name=$1 prefix=$2
+  podman network exists "$name" || podman network create --subnet "$prefix.0/24" --gateway "$prefix.1" "$name" >/dev/null
+}
+
+make_certificates() {
+  # A CA per bed; the server certificate names the bridge address; one client certificate
+  # that the nodes present. Nothing here is valid anywhere but on this bed.
+  local d=$STATE/tls
+  [ -s "$d/client.key" ] && return
+  mkdir -p "$d" && chmod 0700 "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=twonode bed CA" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$FENCE_ADDR" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s\n' "$FENCE_ADDR" >"$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+    -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=twonode fence client" -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+    -out "$d/client.pem" 2>/dev/null
+  chmod 0600 "$d"/*.key
+}
+
+make_ssh_key() {
+  mkdir -p "$STATE/ssh" && chmod 0700 "$STATE/ssh"
+  [ -s "$STATE/ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C twonode-bed -f "$STATE/ssh/id_ed25519"
+}
+
+start_node() {
+  local node=$1 image=$2 idx
+  idx=$(node_index "$node")
+  if podman container exists "$PREFIX-$node"; then
+    podman start "$PREFIX-$node" >/dev/null
+    return
+  fi
+  podman run -d --name "$PREFIX-$node" --hostname "$node" \
+    --network "$SVC_NET:ip=$SVC_PREFIX.$idx" --network "$REPL_NET:ip=$REPL_PREFIX.$idx" \
+    --cap-add NET_ADMIN --cap-add SYS_ADMIN --systemd=always \
+    -v "$STATE/ssh/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
+    "$image" /sbin/init >/dev/null
+}
+
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_fence_endpoint() {
+  # podman's API on a private unix socket, reachable only through mutual TLS on the bridge address.
+  if ! pid_alive "$STATE/podman-api.pid"; then
+    rm -f "$STATE/podman.sock"
+    setsid podman system service --time=0 "unix://$STATE/podman.sock" >"$STATE/podman-api.log" 2>&1 &
+    echo $! >"$STATE/podman-api.pid"
+  fi
+  if ! pid_alive "$STATE/fence-tls.pid"; then
+    local d=$STATE/tls
+    setsid socat "OPENSSL-LISTEN:$FENCE_PORT,bind=$FENCE_ADDR,reuseaddr,fork,cert=$d/server.pem,key=$d/server.key,cafile=$d/ca.pem,verify=1" \
+      "UNIX-CONNECT:$STATE/podman.sock" >"$STATE/fence-tls.log" 2>&1 &
+    echo $! >"$STATE/fence-tls.pid"
+  fi
+}
+
+wait_for_ssh() {
+  local node=$1 idx deadline
+  idx=$(node_index "$node")
+  deadline=$((SECONDS + 120))
+  until ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=3 \
+      -i "$STATE/ssh/id_ed25519" "root@$SVC_PREFIX.$idx" true 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { log "$node: no SSH after 120 s"; podman logs --tail 30 "$PREFIX-$node" >&2 || true; return 1; }
+    sleep 1
+  done
+}
+
+cmd_up() {
+  local image node
+  write_containers_conf
+  image=$("$HERE/node-image.sh")
+  make_ssh_key
+  make_certificates
+  ensure_network "$SVC_NET" "$SVC_PREFIX"
+  ensure_network "$REPL_NET" "$REPL_PREFIX"
+  for node in "${NODES[@]}"; do start_node "$node" "$image"; done
+  # The bridge (and so the fencing address) exists once a container is attached to it.
+  start_fence_endpoint
+  for node in "${NODES[@]}"; do wait_for_ssh "$node"; done
+  log "bed is up: ${NODES[*]} on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT"
+}
+
+stop_pidfile() {
+  local f=$1
+  if pid_alive "$f"; then kill "$(cat "$f")" 2>/dev/null || true; fi
+  rm -f "$f"
+}
+
+cmd_down() {
+  local node
+  [ -f "$CONTAINERS_CONF" ] || write_containers_conf
+  stop_pidfile "$STATE/fence-tls.pid"
+  stop_pidfile "$STATE/podman-api.pid"
+  for node in "${NODES[@]}"; do podman rm -f -t 5 "$PREFIX-$node" >/dev/null 2>&1 || true; done
+  podman network rm -f "$SVC_NET" "$REPL_NET" >/dev/null 2>&1 || true
+  rm -rf "$STATE"
+  log "bed is down"
+}
+
+cmd_status() {
+  podman ps -a --filter "name=^$PREFIX-" --format '{{.Names}} {{.Status}}' || true
+  pid_alive "$STATE/fence-tls.pid" && echo "fence endpoint: https://$FENCE_ADDR:$FENCE_PORT" || echo "fence endpoint: stopped"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  image) write_containers_conf; "$HERE/node-image.sh" >/dev/null ;;
+  *) echo "usage: $0 up|down|status|image" >&2; exit 2 ;;
+esac
