@@ -14,6 +14,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     fence_device_errors,
     member_errors,
     node_list,
+    start_delay_errors,
     tolerance_errors,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
@@ -21,17 +22,18 @@ from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_cr
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 
-def _duration_ms(value):
+def _duration_ms(value, allow_zero=False):
     try:
-        return duration_ms(value)
+        return duration_ms(value, allow_zero=allow_zero)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 
 
-def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fencing=False):
+def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fencing=False, start_delay="0"):
     """Every problem with the pair's inventory, as sentences; empty when all is well."""
     errors = member_errors(members)
     errors.extend(tolerance_errors(outage_tolerance))
+    errors.extend(start_delay_errors(start_delay))
     names = [m.get("node_name") for m in members]
     errors.extend(fence_device_errors(fence_devices, names, bool(allow_no_fencing)))
     return errors

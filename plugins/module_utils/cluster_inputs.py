@@ -90,6 +90,17 @@ def tolerance_errors(value):
     return []
 
 
+def start_delay_errors(value):
+    try:
+        ms = duration_ms(value, allow_zero=True)
+    except ValueError as exc:
+        return ["cluster_start_delay: %s" % exc]
+    if ms > 300000:
+        return ["cluster_start_delay %r is over 5 minutes; a node would stay out of the cluster "
+                "that long after every boot" % (value,)]
+    return []
+
+
 def fence_device_errors(devices, node_names, allow_no_fencing):
     """Problems with the fence device list; node_names are the cluster's node names."""
     errors = []

@@ -13,17 +13,17 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$")
 _FACTOR_MS = {"ms": 1, "s": 1000, "m": 60000, "min": 60000, None: 1000}
 
 
-def duration_ms(value):
+def duration_ms(value, allow_zero=False):
     """Return a duration in whole milliseconds.
 
     Accepts an int (seconds), or a string with a unit: ms, s, m/min. A bare number is seconds,
     the unit Pacemaker uses when none is given. Raises ValueError with a message that says
-    what is accepted.
+    what is accepted. Zero is refused unless allow_zero (a delay may be none; a timeout may not).
     """
     if isinstance(value, bool):
         raise ValueError("%r is not a duration: use e.g. 3s, 1500ms or 1m" % (value,))
     if isinstance(value, (int, float)):
-        if value <= 0:
+        if value < 0 or (value == 0 and not allow_zero):
             raise ValueError("%r is not a duration: it must be greater than zero" % (value,))
         return int(round(value * 1000))
     match = _DURATION.match(str(value))
@@ -31,6 +31,6 @@ def duration_ms(value):
         raise ValueError("%r is not a duration: use e.g. 3s, 1500ms or 1m" % (value,))
     number, unit = match.groups()
     result = int(round(float(number) * _FACTOR_MS[unit]))
-    if result <= 0:
+    if result < 0 or (result == 0 and not allow_zero):
         raise ValueError("%r is not a duration: it must be greater than zero" % (value,))
     return result
