@@ -1,0 +1,147 @@
+import pytest
+
+from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
+    authkey_source,
+    fence_cib_objects,
+    fence_device_errors,
+    member_errors,
+    node_list,
+    start_delay_errors,
+    tolerance_errors,
+)
+
+
+def member(host, r0, r1, name=None, addresses=None):
+    return {"host": host, "node_name": name or host, "ring0_addr": r0, "ring1_addr": r1,
+            "addresses": addresses if addresses is not None else [r0, r1, "127.0.0.1"]}
+
+
+PAIR = [member("node1", "10.213.10.11", "10.213.20.11"), member("node2", "10.213.10.12", "10.213.20.12")]
+
+
+def test_a_good_pair_has_no_problems():
+    assert member_errors(PAIR) == []
+
+
+@pytest.mark.parametrize("members", [PAIR[:1], PAIR + [member("node3", "10.0.0.3", "10.0.1.3")]])
+def test_one_or_three_hosts_are_refused(members):
+    errors = member_errors(members)
+    assert len(errors) == 1 and "exactly two members" in errors[0]
+    assert "has %d" % len(members) in errors[0]
+
+
+def test_address_not_on_the_node():
+    pair = [PAIR[0], member("node2", "10.213.10.12", "10.213.20.99", addresses=["10.213.10.12", "10.213.20.12"])]
+    errors = member_errors(pair)
+    assert errors == ["node2: cluster_ring1_addr 10.213.20.99 is not an address of this host "
+                      "(it has: 10.213.10.12, 10.213.20.12)"]
+
+
+@pytest.mark.parametrize("bad", ["10.213.10", "node2.example", "", None, "10.213.10.300"])
+def test_malformed_addresses(bad):
+    pair = [PAIR[0], member("node2", bad, "10.213.20.12", addresses=None)]
+    pair[1]["addresses"] = None
+    errors = member_errors(pair)
+    assert any("cluster_ring0_addr" in e and "not an IP address" in e for e in errors)
+
+
+def test_loopback_duplicates_and_names():
+    pair = [member("node1", "127.0.0.1", "10.213.20.11", addresses=None),
+            member("node2", "10.213.10.12", "10.213.20.11", name="node1", addresses=None)]
+    pair[0]["addresses"] = pair[1]["addresses"] = None
+    errors = member_errors(pair)
+    assert any("cannot carry cluster traffic" in e for e in errors)
+    assert any("already used by node1 (ring1_addr)" in e for e in errors)
+    assert any("both use the node name 'node1'" in e for e in errors)
+
+
+@pytest.mark.parametrize("value,fragment", [
+    ("3 seconds", "not a duration"), ("100ms", "use 500 ms to 60000 ms"), ("5m", "use 500 ms"),
+])
+def test_tolerance_errors(value, fragment):
+    errors = tolerance_errors(value)
+    assert len(errors) == 1 and fragment in errors[0] and errors[0].startswith("cluster_outage_tolerance")
+
+
+def test_tolerance_ok():
+    assert tolerance_errors("3s") == [] and tolerance_errors(2) == []
+
+
+def test_start_delay():
+    assert start_delay_errors("0") == [] and start_delay_errors("15s") == []
+    assert "over 5 minutes" in start_delay_errors("10m")[0]
+    assert "not a duration" in start_delay_errors("soon")[0]
+
+
+DEVICES = [
+    {"name": "fence-node1", "agent": "fence_ipmilan", "fences": "node1", "params": {"ip": "192.0.2.1"}},
+    {"name": "fence-node2", "agent": "fence_ipmilan", "fences": "node2", "params": {"ip": "192.0.2.2"}},
+]
+
+
+def test_fencing_each_node_is_fine():
+    assert fence_device_errors(DEVICES, ["node1", "node2"], False) == []
+
+
+def test_fence_device_for_unknown_node():
+    devices = [DEVICES[0], dict(DEVICES[1], fences="node3")]
+    errors = fence_device_errors(devices, ["node1", "node2"], False)
+    assert "fence device 'fence-node2': fences 'node3', which is not a node of this cluster (node1, node2)" in errors
+    # ... and so node2 is left without fencing.
+    assert any(e.startswith("no fence device fences node node2") for e in errors)
+
+
+def test_no_fencing_needs_the_loud_override():
+    errors = fence_device_errors([], ["node1", "node2"], False)
+    assert len(errors) == 2 and all("cluster_i_accept_data_loss_without_fencing" in e for e in errors)
+    assert fence_device_errors([], ["node1", "node2"], True) == []
+
+
+def test_bad_device_fields():
+    devices = [{"name": "1bad", "agent": "ipmi", "fences": "node1", "params": []},
+               {"name": "fence-node2", "agent": "fence_ipmilan", "fences": "node2"},
+               {"name": "fence-node2", "agent": "fence_ipmilan", "fences": "node2"}]
+    errors = fence_device_errors(devices, ["node1", "node2"], False)
+    assert any("'1bad' is not a valid resource id" in e for e in errors)
+    assert any("agent 'ipmi' is not a fence agent name" in e for e in errors)
+    assert any("params must be a mapping" in e for e in errors)
+    assert any("name 'fence-node2' is used twice" in e for e in errors)
+
+
+def test_fence_objects_guard_the_race_and_keep_devices_off_their_target():
+    objects = fence_cib_objects(DEVICES, survivor="node1", race_delay="5s")
+    by_id = {r["id"]: r for r in objects["resources"]}
+    assert by_id["fence-node1"]["params"]["pcmk_delay_base"] == "5s"
+    assert "pcmk_delay_base" not in by_id["fence-node2"]["params"]
+    assert by_id["fence-node1"]["params"]["pcmk_host_list"] == "node1"
+    assert by_id["fence-node2"]["class"] == "stonith" and by_id["fence-node2"]["type"] == "fence_ipmilan"
+    assert {(c["rsc"], c["node"], c["score"]) for c in objects["constraints"]} == {
+        ("fence-node1", "node1", "-INFINITY"), ("fence-node2", "node2", "-INFINITY")}
+    # The inventory's own data is not modified.
+    assert "pcmk_host_list" not in DEVICES[0]["params"]
+
+
+def test_host_map_is_respected():
+    devices = [dict(DEVICES[0], params={"pcmk_host_map": "node1:vm-1"})]
+    params = fence_cib_objects(devices, "node2", "5s")["resources"][0]["params"]
+    assert params == {"pcmk_host_map": "node1:vm-1"}
+
+
+def test_node_list_numbers_in_inventory_order():
+    assert node_list(PAIR) == [
+        {"host": "node1", "name": "node1", "nodeid": 1, "ring0_addr": "10.213.10.11", "ring1_addr": "10.213.20.11"},
+        {"host": "node2", "name": "node2", "nodeid": 2, "ring0_addr": "10.213.10.12", "ring1_addr": "10.213.20.12"},
+    ]
+
+
+@pytest.mark.parametrize("states,expected", [
+    # Fresh pair, no keys: the first node makes one.
+    ([("a", False, False), ("b", False, False)], "a"),
+    # The packages made a key on each node: the first node's wins.
+    ([("a", True, False), ("b", True, False)], "a"),
+    # Node a was reinstalled: the running cluster's key (on b) wins.
+    ([("a", True, False), ("b", True, True)], "b"),
+    ([("a", False, False), ("b", True, False)], "b"),
+])
+def test_authkey_source(states, expected):
+    assert authkey_source([{"host": h, "has_key": k, "in_cluster": c} for h, k, c in states]) == expected
