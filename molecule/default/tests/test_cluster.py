@@ -1,0 +1,74 @@
+"""What an administrator checks on each node of a freshly built pair."""
+import re
+import xml.etree.ElementTree as ET
+
+from conftest import cluster_status
+
+
+def test_both_nodes_online_and_quorate(host):
+    status = cluster_status(host)
+    assert status["quorate"]
+    assert status["nodes"] == {"node1": True, "node2": True}
+
+
+def test_corosync_quorum_is_two_node(host):
+    out = host.check_output("corosync-quorumtool -s")
+    flags = re.search(r"^Flags:\s+(.*)$", out, re.M).group(1).split()
+    assert "2Node" in flags and "Quorate" in flags and "WaitForAll" in flags
+    assert re.search(r"^Total votes:\s+2$", out, re.M)
+    assert host.check_output("corosync-cmapctl -g quorum.two_node").endswith("= 1")
+
+
+def test_both_corosync_links_connected(host):
+    out = host.check_output("corosync-cfgtool -s")
+    links = re.split(r"^LINK ID ", out, flags=re.M)[1:]
+    assert [link.split()[0] for link in links] == ["0", "1"]
+    for link in links:
+        peers = dict(re.findall(r"nodeid:\s+(\d+):\s+(\S+)", link))
+        assert sorted(peers.values()) == ["connected", "localhost"], link
+
+
+def test_links_use_the_service_and_replication_networks(host):
+    out = host.check_output("corosync-cfgtool -s")
+    addrs = re.findall(r"addr\s+=\s+(\S+)", out)
+    assert addrs[0].startswith("10.213.10.") and addrs[1].startswith("10.213.20.")
+
+
+def test_crypto_is_on(host):
+    assert host.check_output("corosync-cmapctl -g totem.crypto_cipher").endswith("= aes256")
+    assert host.check_output("corosync-cmapctl -g totem.crypto_hash").endswith("= sha256")
+
+
+def test_authkey_is_root_only_and_shared(host, node1):
+    key = host.file("/etc/corosync/authkey")
+    assert key.mode == 0o400 and key.user == "root" and key.group == "root"
+    assert key.size == 256
+    assert host.check_output("sha256sum /etc/corosync/authkey").split()[0] == \
+        node1.check_output("sha256sum /etc/corosync/authkey").split()[0]
+
+
+def test_stack_enabled_for_the_next_boot(host):
+    for service in ("corosync", "pacemaker"):
+        assert host.service(service).is_enabled and host.service(service).is_running
+
+
+def test_fencing_enabled_and_devices_started_away_from_their_target(host):
+    status = cluster_status(host)
+    devices = {rid: r for rid, r in status["resources"].items() if r["agent"].startswith("stonith:")}
+    assert sorted(devices) == ["fence-node1", "fence-node2"]
+    for rid, device in devices.items():
+        assert device["active"], rid
+        target = rid.replace("fence-", "")
+        assert device["nodes"] and target not in device["nodes"]
+    cib = ET.fromstring(host.check_output("cibadmin --query --scope crm_config"))
+    props = {nv.get("name"): nv.get("value") for nv in cib.iter("nvpair")}
+    assert props["stonith-enabled"] == "true"
+
+
+def test_fence_device_really_reaches_the_peer(host):
+    """The agent, with the cluster's own parameters, reads the peer's power state."""
+    peer = "node2" if host.backend.get_hostname() == "node1" else "node1"
+    out = host.check_output("stonith_admin --list %s", peer)
+    assert "fence-" + peer in out
+    result = host.run("stonith_admin --query %s", "fence-" + peer)
+    assert result.rc == 0

@@ -1,0 +1,112 @@
+"""Changes an administrator makes to a running pair, run once from the host."""
+import json
+import os
+import tempfile
+import time
+
+import pytest
+
+from conftest import REPO, cluster_status, config_fingerprint, podman, run_playbook, wait_until
+
+testinfra_hosts = ["node1"]
+
+
+def _inventory_with(changes):
+    """The bed's inventory with some host entries changed or added, as a temporary file."""
+    import yaml
+    with open(os.path.join(REPO, "inventories/testbed/hosts.yml")) as handle:
+        inventory = yaml.safe_load(handle)
+    for name, values in changes.items():
+        inventory["ha_pair"]["hosts"].setdefault(name, {}).update(values)
+    directory = tempfile.mkdtemp(prefix="twonode-inv-")
+    os.symlink(os.path.join(REPO, "inventories/testbed/group_vars"), os.path.join(directory, "group_vars"))
+    path = os.path.join(directory, "hosts.yml")
+    with open(path, "w") as handle:
+        yaml.safe_dump(inventory, handle)
+    return path
+
+
+def _extra_vars(data):
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump(data, handle)
+    handle.close()
+    return "@" + handle.name
+
+
+BAD_INPUTS = [
+    ("one host", ["--limit", "node1"], "exactly two members; this play has 1 (node1)"),
+    ("three hosts", ["-i", "THIRD"], "exactly two members; this play has 3"),
+    ("address not on the node", ["-i", "FOREIGN_ADDR"],
+     "node2: cluster_ring1_addr 10.213.20.99 is not an address of this host"),
+    ("malformed timeout", ["-e", "cluster_outage_tolerance=3seconds"],
+     "cluster_outage_tolerance: '3seconds' is not a duration"),
+    ("fence device for an unknown node", ["-e", "FENCE_NODE3"],
+     "fences 'node3', which is not a node of this cluster (node1, node2)"),
+    ("no fencing without the override", ["-e", "NO_FENCING"],
+     "no fence device fences node nodeX"),
+]
+
+
+@pytest.mark.parametrize("label,args,message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_inventory_fails_before_any_change(node1, node2, label, args, message):
+    replacements = {
+        "THIRD": lambda: _inventory_with({"node3": {"ansible_host": "10.213.10.11",
+                                                    "cluster_ring0_addr": "10.213.10.11",
+                                                    "cluster_ring1_addr": "10.213.20.11"}}),
+        "FOREIGN_ADDR": lambda: _inventory_with({"node2": {"cluster_ring1_addr": "10.213.20.99"}}),
+        "FENCE_NODE3": lambda: _extra_vars({"cluster_fence_devices": [
+            {"name": "fence-x", "agent": "fence_dummy", "fences": "node3"}]}),
+        "NO_FENCING": lambda: _extra_vars({"cluster_fence_devices": []}),
+    }
+    args = [replacements[a]() if a in replacements else a for a in args]
+    inventory = None
+    if args[0] == "-i":
+        inventory, args = args[1], args[2:]
+    before = (config_fingerprint(node1), config_fingerprint(node2))
+    result = run_playbook(*args, inventory=inventory)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert message in output, output[-3000:]
+    assert "Fix the inventory, nothing was changed" in output
+    assert "changed=0" in output and "changed=1" not in output
+    assert (config_fingerprint(node1), config_fingerprint(node2)) == before
+
+
+def _pid(host, unit):
+    return host.check_output("systemctl show -p MainPID --value %s", unit)
+
+
+def test_changing_the_outage_tolerance_keeps_both_nodes_up(node1, node2):
+    before = {(h, unit): _pid(n, unit) for h, n in (("node1", node1), ("node2", node2))
+              for unit in ("corosync", "pacemaker")}
+    try:
+        result = run_playbook("-e", "cluster_outage_tolerance=4s")
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert "Reload corosync.conf on the running cluster" in result.stdout
+        for host in (node1, node2):
+            assert host.check_output("corosync-cmapctl -g runtime.config.totem.token").endswith("= 4000")
+        after = {(h, unit): _pid(n, unit) for h, n in (("node1", node1), ("node2", node2))
+                 for unit in ("corosync", "pacemaker")}
+        assert after == before, "a corosync.conf change restarted the stack"
+        assert cluster_status(node1)["nodes"] == {"node1": True, "node2": True}
+    finally:
+        assert run_playbook().returncode == 0
+    assert node1.check_output("corosync-cmapctl -g runtime.config.totem.token").endswith("= 3000")
+
+
+def test_fencing_power_cycles_the_node_and_it_rejoins(node1, node2):
+    started_before = podman("inspect", "-f", "{{.State.StartedAt}}", "twonode-node2")
+    t0 = time.time()
+    out = node1.check_output("stonith_admin --reboot node2")
+    fenced_after = time.time() - t0
+    assert podman("inspect", "-f", "{{.State.StartedAt}}", "twonode-node2") != started_before, out
+    history = node1.check_output("stonith_admin --history node2")
+    assert "reboot of node2 successful" in history
+    wait_until("node2 to rejoin after being fenced",
+               lambda: cluster_status(node1)["nodes"] == {"node1": True, "node2": True}, timeout=180)
+    rejoined_after = time.time() - t0
+    wait_until("both fence devices started again",
+               lambda: all(r["active"] for r in cluster_status(node1)["resources"].values()), timeout=120)
+    assert "allegedly just fenced" not in node2.check_output("journalctl -b -u pacemaker --no-pager")
+    print("fence operation %.1fs, node2 back in the cluster %.1fs after the fence request"
+          % (fenced_after, rejoined_after))
