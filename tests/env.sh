@@ -5,7 +5,7 @@ set -euo pipefail
 
 TWONODE_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TWONODE_VENV=${TWONODE_VENV:-$TWONODE_REPO/.venv}
-HOST_PACKAGES=(podman runc debootstrap socat openssl openssh-client python3-venv curl iproute2)
+HOST_PACKAGES=(podman runc debootstrap socat openssl openssh-client python3-venv curl iproute2 shellcheck git)
 
 twonode_host_packages() {
   local missing=() pkg

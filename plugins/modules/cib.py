@@ -23,7 +23,7 @@ description:
   - Uses Pacemaker's own command line tools only; no pcsd.
 version_added: "0.1.0"
 author:
-  - twonode.ha contributors
+  - twonode.ha maintainers (@twonode)
 options:
   properties:
     description:

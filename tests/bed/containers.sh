@@ -12,9 +12,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
 STATE=${TWONODE_BED_STATE:-/var/lib/twonode-bed/containers}
-CACHE=${TWONODE_BED_CACHE:-/var/cache/twonode-bed}
 PREFIX=twonode
 NODES=(node1 node2)
 SVC_NET=$PREFIX-svc

@@ -9,7 +9,7 @@ IMAGE_REPO=localhost/twonode-node
 
 # Packages baked into the image; the cluster role still asserts them with apt.
 BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,iputils-ping,procps,ca-certificates,curl
-CLUSTER_PACKAGES="corosync pacemaker pacemaker-cli-utils resource-agents fence-agents"
+CLUSTER_PACKAGES=(corosync pacemaker pacemaker-cli-utils resource-agents fence-agents)
 
 log() { printf '[bed] %s\n' "$*" >&2; }
 
@@ -50,7 +50,7 @@ build_image() {
   mount --rbind /dev "$root/dev"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    $CLUSTER_PACKAGES >"$CACHE/apt.log" 2>&1 || { tail -n 30 "$CACHE/apt.log" >&2; return 1; }
+    "${CLUSTER_PACKAGES[@]}" >"$CACHE/apt.log" 2>&1 || { tail -n 30 "$CACHE/apt.log" >&2; return 1; }
   chroot "$root" apt-get clean
   umount -R "$root/proc" "$root/sys" "$root/dev"
   rm -f "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf" "$root/etc/hostname"

@@ -16,7 +16,8 @@ class FakePacemaker:
         self.calls = []
         self.patches = []
 
-    def __call__(self, module, args, **kwargs):
+    def run_command(self, args, **kwargs):
+        """Stands in for AnsibleModule.run_command (bound to this fake, not to the module)."""
         self.calls.append(args[0])
         if args[0] == "cibadmin" and args[1] == "--query":
             return 0, self.live_cib, ""
@@ -32,7 +33,7 @@ class FakePacemaker:
 
 
 def run_module(monkeypatch, capsys, fake, params):
-    monkeypatch.setattr(cib.AnsibleModule, "run_command", lambda self, args, **kw: fake(self, args, **kw))
+    monkeypatch.setattr(cib.AnsibleModule, "run_command", fake.run_command)
     monkeypatch.setattr(cib.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/sbin/" + name)
     with patch_module_args(params):
         with pytest.raises(SystemExit):
@@ -48,8 +49,8 @@ def device(password=SECRET):
 
 def test_applies_one_patch_and_hides_the_password(monkeypatch, capsys, fixture_text):
     fake = FakePacemaker(fixture_text("cib_empty.xml"))
-    result = run_module(monkeypatch, capsys, fake, {"properties": {"stonith-enabled": True}, "resources": [device()],
-                                                     "_ansible_diff": True})
+    params = {"properties": {"stonith-enabled": True}, "resources": [device()], "_ansible_diff": True}
+    result = run_module(monkeypatch, capsys, fake, params)
     assert result["changed"] is True
     assert fake.calls == ["cibadmin", "crm_verify", "crm_diff", "cibadmin"]
     assert fake.patches == ["<diff/>"]

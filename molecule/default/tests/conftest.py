@@ -43,7 +43,7 @@ def run_playbook(*args, inventory=None):
     inventory = inventory or os.path.join(REPO, "inventories/testbed/hosts.yml")
     cmd = ["ansible-playbook", "-i", inventory, os.path.join(REPO, "playbooks/site.yml")] + list(args)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
 def podman(*args):

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test: lint, ansible-test sanity, unit tests, and the Molecule scenario on a real
+# two-node container cluster (built, converged twice, verified, fenced, destroyed).
+# Installs what it needs; safe to run again. Stops the container bed when it is done.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$TWONODE_REPO"
+
+passed=0 failed=0 failures=()
+stage() {
+  local name=$1 start=$SECONDS
+  shift
+  echo "=== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: ok ($((SECONDS - start))s)"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "=== $name: FAILED ($((SECONDS - start))s)"
+  fi
+}
+
+stage "ansible-lint" ansible-lint
+stage "ansible-test sanity" bash tests/sanity.sh
+stage "unit tests" python -m pytest -q -p no:cacheprovider tests/unit
+stage "molecule (container bed)" molecule test --scenario-name default
+
+echo
+[ ${#failures[@]} -eq 0 ] || echo "failed stages: ${failures[*]}"
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
