@@ -4,7 +4,7 @@
 # Installs what it needs; safe to run again. Stops the container bed when it is done.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-cd "$TWONODE_REPO"
+cd "$TWONODE_REPO" || exit 1
 
 passed=0 failed=0 failures=()
 stage() {
