@@ -4,10 +4,20 @@
 """Plan a change to the Pacemaker CIB from a desired set of objects.
 
 The planner compares what the user manages with the live CIB by meaning, not by text: ids of
-nested elements, attribute order, the status section, epochs and the attributes Pacemaker or
-the operator set at run time (target-role, is-managed) do not count. It returns the candidate
-CIB (the live one with the managed objects replaced), the list of changes in words, and a
-before/after rendering of the changed objects with secret parameters masked.
+nested elements, attribute order, the status section, epochs and the meta attributes an operator
+sets at run time (target-role, is-managed) do not count. It returns the candidate CIB (the live
+one with the managed objects replaced), the list of changes in words, and a before/after
+rendering of the changed objects with secret parameters masked.
+
+Desired objects (all optional):
+  properties, rsc_defaults, op_defaults: {name: value}
+  resources: [primitive]            top-level primitives
+  groups: [{id, members: [primitive], meta}]
+  clones: [{id, primitive, promotable, meta}]
+  constraints: [{kind: location|colocation|order, id, ...Pacemaker attributes}]
+  absent: [id]                      resources or constraints to remove
+  purge: bool                       remove resources and constraints not listed (never fencing)
+A primitive is {id, class, provider, type, params, meta, ops, secret_params}.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +35,17 @@ MASK = "********"
 # Meta attributes an operator sets at run time (crm_resource --ban/--manage, maintenance):
 # a configuration run leaves them as they are unless it names them itself.
 OPERATIONAL_META = ("target-role", "is-managed")
+RESOURCE_TAGS = ("primitive", "group", "clone", "bundle")
+CONSTRAINT_TAGS = {"location": "rsc_location", "colocation": "rsc_colocation", "order": "rsc_order"}
+# Required and allowed attributes of each constraint kind, as Pacemaker names them.
+CONSTRAINT_ATTRS = {
+    "location": (("rsc", "node", "score"), ("role", "resource-discovery")),
+    "colocation": (("rsc", "with-rsc", "score"), ("rsc-role", "with-rsc-role")),
+    "order": (("first", "then"), ("kind", "score", "first-action", "then-action", "symmetrical")),
+}
+# Attributes of a constraint that name resources.
+REFERENCE_ATTRS = ("rsc", "with-rsc", "first", "then")
+SECTION_ORDER = ("crm_config", "rsc_defaults", "op_defaults")
 _SECRET_NAME = re.compile(r"(passw|secret|token|community|api_?key)", re.IGNORECASE)
 
 
@@ -42,11 +63,22 @@ def is_secret(name, extra=()):
     return bool(_SECRET_NAME.search(name)) or name in extra
 
 
+def _all_primitives(desired):
+    for rsc in desired.get("resources") or []:
+        yield rsc
+    for group in desired.get("groups") or []:
+        for member in group.get("members") or []:
+            yield member
+    for clone in desired.get("clones") or []:
+        if clone.get("primitive"):
+            yield clone["primitive"]
+
+
 def secret_values(desired):
     """Every secret parameter value in the desired objects (to hide from all output)."""
     values = set()
-    for rsc in desired.get("resources", []):
-        extra = rsc.get("secret_params", [])
+    for rsc in _all_primitives(desired):
+        extra = rsc.get("secret_params") or []
         for name, value in (rsc.get("params") or {}).items():
             if is_secret(name, extra) and _text(value):
                 values.add(_text(value))
@@ -84,27 +116,65 @@ def render_primitive(spec):
     if ops:
         ops_elem = ET.SubElement(prim, "operations")
         for op in ops:
+            if not op.get("name"):
+                raise PlanError("resource %r: an operation has no name" % spec["id"])
             op_attrs = {"id": _op_id(spec["id"], op), "name": op["name"],
                         "interval": _text(op.get("interval", "0s"))}
             for key, value in sorted(op.items()):
                 if key not in ("name", "interval"):
-                    op_attrs[key] = _text(value)
+                    op_attrs[key.replace("_", "-")] = _text(value)
             ET.SubElement(ops_elem, "op", op_attrs)
     return prim
 
 
+def render_group(spec):
+    if not spec.get("id"):
+        raise PlanError("a group has no id")
+    members = spec.get("members") or []
+    if not members:
+        raise PlanError("group %r has no members" % spec["id"])
+    group = ET.Element("group", {"id": spec["id"]})
+    _nvset(group, "meta_attributes", "%s-meta_attributes" % spec["id"], spec.get("meta") or {})
+    for member in members:
+        group.append(render_primitive(member))
+    return group
+
+
+def render_clone(spec):
+    if not spec.get("id") or not spec.get("primitive"):
+        raise PlanError("clone %r needs an id and a primitive" % spec.get("id"))
+    clone = ET.Element("clone", {"id": spec["id"]})
+    meta = dict(spec.get("meta") or {})
+    if spec.get("promotable"):
+        meta["promotable"] = True
+    _nvset(clone, "meta_attributes", "%s-meta_attributes" % spec["id"], meta)
+    clone.append(render_primitive(spec["primitive"]))
+    return clone
+
+
 def render_constraint(spec):
     kind = spec.get("kind")
-    if kind != "location":
-        raise PlanError("constraint %r: kind %r is not supported" % (spec.get("id"), kind))
-    for key in ("id", "rsc", "node", "score"):
-        if not spec.get(key):
-            raise PlanError("location constraint %r has no %s" % (spec.get("id"), key))
-    return ET.Element("rsc_location", {"id": spec["id"], "rsc": spec["rsc"], "node": spec["node"],
-                                       "score": _text(spec["score"])})
+    if kind not in CONSTRAINT_TAGS:
+        raise PlanError("constraint %r: kind %r is not one of %s"
+                        % (spec.get("id"), kind, ", ".join(sorted(CONSTRAINT_TAGS))))
+    if not spec.get("id"):
+        raise PlanError("a %s constraint has no id" % kind)
+    attrs = dict((key.replace("_", "-"), value) for key, value in spec.items()
+                 if key not in ("kind", "id") and value is not None)
+    required, optional = CONSTRAINT_ATTRS[kind]
+    missing = [key for key in required if key not in attrs]
+    if missing:
+        raise PlanError("%s constraint %r has no %s" % (kind, spec["id"], ", ".join(missing)))
+    unknown = sorted(set(attrs) - set(required) - set(optional))
+    if unknown:
+        raise PlanError("%s constraint %r: unknown attribute(s) %s" % (kind, spec["id"], ", ".join(unknown)))
+    elem = ET.Element(CONSTRAINT_TAGS[kind], {"id": spec["id"]})
+    for key in sorted(attrs):
+        elem.set(key, _text(attrs[key]))
+    return elem
 
 
-# ---------------------------------------------------------------- meaning of live elements
+# ---------------------------------------------------------------- meaning of elements
 
 def _nvpairs(elem, tag):
     values = {}
@@ -115,8 +185,10 @@ def _nvpairs(elem, tag):
 
 
 def _interval(value):
+    if (value or "0") in ("0", "0s", "0ms"):
+        return 0
     try:
-        return duration_ms(value or "0") if (value or "0") not in ("0", "0s", "0ms") else 0
+        return duration_ms(value)
     except ValueError:
         return value
 
@@ -129,35 +201,59 @@ def _ops(elem):
     return ops
 
 
-def primitive_meaning(elem):
-    meta = _nvpairs(elem, "meta_attributes")
-    return {
-        "tag": elem.tag,
-        "class": elem.get("class"),
-        "provider": elem.get("provider"),
-        "type": elem.get("type"),
-        "params": _nvpairs(elem, "instance_attributes"),
-        "meta": meta,
-        "ops": _ops(elem),
-    }
-
-
-def _comparable(meaning, desired_meta):
-    result = dict(meaning)
-    result["meta"] = dict((k, v) for k, v in meaning["meta"].items()
-                          if k not in OPERATIONAL_META or k in desired_meta)
-    return result
+def meaning(elem, keep_operational):
+    """What a resource element configures. keep_operational: {id: meta names the user sets}."""
+    kept = keep_operational.get(elem.get("id"), ())
+    meta = dict((k, v) for k, v in _nvpairs(elem, "meta_attributes").items()
+                if k not in OPERATIONAL_META or k in kept)
+    return (
+        elem.tag,
+        tuple((k, elem.get(k)) for k in ("id", "class", "provider", "type")),
+        tuple(sorted(_nvpairs(elem, "instance_attributes").items())),
+        tuple(sorted(meta.items())),
+        tuple(sorted(_ops(elem), key=repr)),
+        tuple(meaning(child, keep_operational) for child in elem if child.tag in RESOURCE_TAGS),
+    )
 
 
 def constraint_meaning(elem):
-    return (elem.tag, tuple(sorted((k, v) for k, v in elem.attrib.items() if k != "id")))
+    return (elem.tag, tuple(sorted((k, v) for k, v in elem.attrib.items() if k != "id")),
+            ET.tostring(elem, encoding="unicode") if len(elem) else "")
+
+
+def _meta_names(elem):
+    """{id: meta names set} for an element and everything inside it."""
+    return dict((e.get("id"), set(_nvpairs(e, "meta_attributes"))) for e in elem.iter() if e.tag in RESOURCE_TAGS)
+
+
+def _keep_operational_meta(live, wanted):
+    """Copy run-time meta (target-role, is-managed) from live elements onto their replacements."""
+    live_by_id = dict((e.get("id"), e) for e in live.iter() if e.tag in RESOURCE_TAGS)
+    for elem in wanted.iter():
+        if elem.tag not in RESOURCE_TAGS or elem.get("id") not in live_by_id:
+            continue
+        live_meta = _nvpairs(live_by_id[elem.get("id")], "meta_attributes")
+        wanted_meta = _nvpairs(elem, "meta_attributes")
+        for name in OPERATIONAL_META:
+            if name in live_meta and name not in wanted_meta:
+                meta = elem.find("meta_attributes")
+                if meta is None:
+                    meta = ET.Element("meta_attributes", {"id": "%s-meta_attributes" % elem.get("id")})
+                    # meta_attributes goes before any child resource or operations
+                    elem.insert(0, meta)
+                ET.SubElement(meta, "nvpair", {"id": "%s-meta_attributes-%s" % (elem.get("id"), name),
+                                               "name": name, "value": live_meta[name]})
 
 
 # ---------------------------------------------------------------- display
 
+def _secret_names(elem):
+    return set(nv.get("name") for nv in elem.iter("nvpair") if is_secret(nv.get("name") or ""))
+
+
 def _masked_copy(elem, secrets):
     shown = copy.deepcopy(elem)
-    for nvset in shown.findall("instance_attributes"):
+    for nvset in shown.iter("instance_attributes"):
         for nvpair in nvset.findall("nvpair"):
             if is_secret(nvpair.get("name"), secrets):
                 nvpair.set("value", MASK)
@@ -181,115 +277,205 @@ def show(elem, secrets=()):
     if elem is None:
         return ""
     shown = _masked_copy(elem, secrets)
+    shown.tail = None
     _indent(shown)
     return ET.tostring(shown, encoding="unicode").rstrip() + "\n"
 
 
 # ---------------------------------------------------------------- the plan
 
-def _section(root, path):
-    found = root.find(path)
-    if found is None:
-        raise PlanError("the CIB has no %s section" % path)
-    return found
+class _Plan(object):
+    def __init__(self, live_xml):
+        try:
+            self.live = ET.fromstring(live_xml)
+        except ET.ParseError as exc:
+            raise PlanError("the live CIB is not XML: %s" % exc)
+        self.candidate = copy.deepcopy(self.live)
+        self.config = self._section("configuration")
+        self.resources = self._section("configuration/resources")
+        self.constraints = self._section("configuration/constraints")
+        self.changes, self.before, self.after = [], [], []
 
+    def _section(self, path):
+        found = self.candidate.find(path)
+        if found is None:
+            raise PlanError("the CIB has no %s section" % path)
+        return found
 
-def _index_of(parent, child):
-    return list(parent).index(child)
+    def parent_of(self, elem):
+        for parent in self.candidate.iter():
+            if elem in list(parent):
+                return parent
+        return None
+
+    # -- name/value sets: properties and defaults; names not given keep their values
+    def nvpairs(self, section_tag, set_tag, set_id, values, label):
+        if not values:
+            return
+        section = self.config.find(section_tag)
+        if section is None:
+            section = ET.Element(section_tag)
+            # Keep the order Pacemaker writes: crm_config, rsc_defaults, op_defaults, nodes, ...
+            earlier = SECTION_ORDER[:SECTION_ORDER.index(section_tag)]
+            children = list(self.config)
+            position = max([children.index(c) + 1 for c in children if c.tag in earlier] or [0])
+            self.config.insert(position, section)
+        nvset = section.find("%s[@id='%s']" % (set_tag, set_id))
+        if nvset is None:
+            nvset = ET.SubElement(section, set_tag, {"id": set_id})
+        for name in sorted(values):
+            value = _text(values[name])
+            nvpair = nvset.find("nvpair[@name='%s']" % name)
+            if nvpair is None:
+                ET.SubElement(nvset, "nvpair", {"id": "%s-%s" % (set_id, name), "name": name, "value": value})
+                self.changes.append("set %s %s=%s" % (label, name, value))
+                self.after.append("%s %s=%s\n" % (label, name, value))
+            elif nvpair.get("value") != value:
+                self.changes.append("change %s %s: %s -> %s" % (label, name, nvpair.get("value"), value))
+                self.before.append("%s %s=%s\n" % (label, name, nvpair.get("value")))
+                self.after.append("%s %s=%s\n" % (label, name, value))
+                nvpair.set("value", value)
+
+    # -- removal
+    def fencing_ids(self):
+        return set(p.get("id") for p in self.resources.iter("primitive") if p.get("class") == "stonith")
+
+    def remove_resource(self, elem, why):
+        rsc_ids = set(e.get("id") for e in elem.iter() if e.tag in RESOURCE_TAGS)
+        parent = self.parent_of(elem)
+        parent.remove(elem)
+        self.changes.append("remove resource %s (%s)" % (elem.get("id"), why))
+        self.before.append(show(elem))
+        for constraint in list(self.constraints):
+            refs = set(constraint.get(a) for a in REFERENCE_ATTRS) | \
+                set(r.get("id") for r in constraint.iter("resource_ref"))
+            if refs & rsc_ids:
+                self.remove_constraint(constraint, "it refers to %s" % elem.get("id"))
+
+    def remove_constraint(self, elem, why):
+        if elem in list(self.constraints):
+            self.constraints.remove(elem)
+            self.changes.append("remove constraint %s (%s)" % (elem.get("id"), why))
+            self.before.append(show(elem))
+
+    def absent(self, ids):
+        for object_id in ids or []:
+            elem = self.resources.find(".//*[@id='%s']" % object_id)
+            if elem is not None and elem.tag in RESOURCE_TAGS:
+                self.remove_resource(elem, "asked to be absent")
+                continue
+            elem = self.constraints.find("*[@id='%s']" % object_id)
+            if elem is not None:
+                self.remove_constraint(elem, "asked to be absent")
+
+    def purge(self, wanted_resource_ids, wanted_constraint_ids):
+        fencing = self.fencing_ids()
+        for elem in list(self.resources):
+            inside = set(e.get("id") for e in elem.iter() if e.tag in RESOURCE_TAGS)
+            if elem.get("id") not in wanted_resource_ids and not inside & fencing:
+                self.remove_resource(elem, "not listed, purge")
+        for elem in list(self.constraints):
+            refs = set(elem.get(a) for a in REFERENCE_ATTRS)
+            if elem.get("id") not in wanted_constraint_ids and not refs & fencing:
+                self.remove_constraint(elem, "not listed, purge")
+
+    # -- managed resources
+    def resource(self, wanted, secrets):
+        object_id = wanted.get("id")
+        inside = [e.get("id") for e in wanted.iter() if e.tag in RESOURCE_TAGS]
+        existing = {}
+        for elem_id in inside:
+            found = self.candidate.find(".//configuration//*[@id='%s']" % elem_id)
+            if found is None:
+                continue
+            if found.tag not in RESOURCE_TAGS or self.resources.find(".//*[@id='%s']" % elem_id) is None:
+                raise PlanError("id %r is already used by a %s element, not a resource" % (elem_id, found.tag))
+            existing[elem_id] = found
+        top = existing.get(object_id)
+        if top is not None and self.parent_of(top) is not self.resources:
+            owner = self.parent_of(top).get("id")
+            if owner not in inside:
+                raise PlanError("%r is inside %r, which this run does not manage; list %r as absent "
+                                "or manage it" % (object_id, owner, owner))
+        keep = _meta_names(wanted)
+        if top is not None and top.tag == wanted.tag and set(existing) == set(
+                e.get("id") for e in top.iter() if e.tag in RESOURCE_TAGS) and \
+                meaning(top, keep) == meaning(wanted, keep):
+            return
+        for elem_id, elem in existing.items():
+            _keep_operational_meta(elem, wanted)
+        position = None
+        if top is not None and self.parent_of(top) is self.resources:
+            position = list(self.resources).index(top)
+        for elem_id, elem in existing.items():
+            parent = self.parent_of(elem)
+            if parent is not None:
+                if elem is not top:
+                    self.before.append(show(elem, secrets))
+                parent.remove(elem)
+        if position is None:
+            self.resources.append(wanted)
+        else:
+            self.resources.insert(position, wanted)
+        if top is not None:
+            self.changes.append("update %s %s" % (wanted.tag, object_id))
+            self.before.append(show(top, secrets))
+        else:
+            self.changes.append("create %s %s" % (wanted.tag, object_id))
+        self.after.append(show(wanted, secrets))
+
+    def constraint(self, wanted):
+        existing = self.constraints.find("*[@id='%s']" % wanted.get("id"))
+        if existing is not None:
+            if constraint_meaning(existing) == constraint_meaning(wanted):
+                return
+            position = list(self.constraints).index(existing)
+            self.constraints.remove(existing)
+            self.constraints.insert(position, wanted)
+            self.changes.append("update constraint %s" % wanted.get("id"))
+            self.before.append(show(existing))
+        else:
+            self.constraints.append(wanted)
+            self.changes.append("create constraint %s" % wanted.get("id"))
+        self.after.append(show(wanted))
 
 
 def plan(live_xml, desired):
-    """Return a dict: changed, changes (words), candidate (XML text), before, after (text).
+    """Return a dict: changed, changes (words), candidate (XML text), before, after (text)."""
+    work = _Plan(live_xml)
+    work.nvpairs("crm_config", "cluster_property_set", PROPERTY_SET_ID, desired.get("properties"), "property")
+    work.nvpairs("rsc_defaults", "meta_attributes", "rsc-options", desired.get("rsc_defaults"), "resource default")
+    work.nvpairs("op_defaults", "meta_attributes", "op-options", desired.get("op_defaults"), "operation default")
 
-    desired: {"properties": {name: value}, "resources": [primitive specs],
-              "constraints": [constraint specs]}
-    """
-    try:
-        live = ET.fromstring(live_xml)
-    except ET.ParseError as exc:
-        raise PlanError("the live CIB is not XML: %s" % exc)
-    candidate = copy.deepcopy(live)
-    config = _section(candidate, "configuration")
-    changes, before, after = [], [], []
-
-    # Cluster properties: one nvpair each in cib-bootstrap-options, other names left alone.
-    properties = desired.get("properties") or {}
-    if properties:
-        crm_config = _section(candidate, "configuration/crm_config")
-        propset = crm_config.find("cluster_property_set[@id='%s']" % PROPERTY_SET_ID)
-        if propset is None:
-            propset = ET.SubElement(crm_config, "cluster_property_set", {"id": PROPERTY_SET_ID})
-        for name in sorted(properties):
-            value = _text(properties[name])
-            nvpair = propset.find("nvpair[@name='%s']" % name)
-            if nvpair is None:
-                ET.SubElement(propset, "nvpair", {"id": "%s-%s" % (PROPERTY_SET_ID, name),
-                                                  "name": name, "value": value})
-                changes.append("set property %s=%s" % (name, value))
-                after.append("property %s=%s\n" % (name, value))
-            elif nvpair.get("value") != value:
-                changes.append("change property %s: %s -> %s" % (name, nvpair.get("value"), value))
-                before.append("property %s=%s\n" % (name, nvpair.get("value")))
-                after.append("property %s=%s\n" % (name, value))
-                nvpair.set("value", value)
-
-    # Primitives: replaced whole when their meaning differs; run-time meta kept.
-    resources = _section(candidate, "configuration/resources")
-    seen_ids = set()
+    wanted_resources = []
     for spec in desired.get("resources") or []:
-        if spec.get("id") in seen_ids:
-            raise PlanError("resource id %r is given twice" % spec.get("id"))
-        seen_ids.add(spec.get("id"))
-        wanted = render_primitive(spec)
-        secrets = spec.get("secret_params") or []
-        existing = candidate.find(".//configuration//*[@id='%s']" % spec["id"])
-        if existing is not None and existing not in list(resources):
-            raise PlanError("id %r is already used by a %s that is not a top-level resource"
-                            % (spec["id"], existing.tag))
-        desired_meta = spec.get("meta") or {}
-        if existing is not None:
-            live_meaning = primitive_meaning(existing)
-            if _comparable(live_meaning, desired_meta) == _comparable(primitive_meaning(wanted), desired_meta):
-                continue
-            for name in OPERATIONAL_META:
-                if name in live_meaning["meta"] and name not in desired_meta:
-                    meta = wanted.find("meta_attributes")
-                    if meta is None:
-                        meta = ET.SubElement(wanted, "meta_attributes", {"id": "%s-meta_attributes" % spec["id"]})
-                    ET.SubElement(meta, "nvpair", {"id": "%s-meta_attributes-%s" % (spec["id"], name),
-                                                   "name": name, "value": live_meaning["meta"][name]})
-            position = _index_of(resources, existing)
-            resources.remove(existing)
-            resources.insert(position, wanted)
-            changes.append("update resource %s" % spec["id"])
-            before.append(show(existing, secrets))
-        else:
-            resources.append(wanted)
-            changes.append("create resource %s (%s:%s)" % (spec["id"], spec["class"], spec["type"]))
-        after.append(show(wanted, secrets))
+        wanted_resources.append((render_primitive(spec), spec.get("secret_params") or []))
+    for spec in desired.get("groups") or []:
+        secrets = [n for m in spec.get("members") or [] for n in m.get("secret_params") or []]
+        wanted_resources.append((render_group(spec), secrets))
+    for spec in desired.get("clones") or []:
+        wanted_resources.append((render_clone(spec), (spec.get("primitive") or {}).get("secret_params") or []))
+    wanted_constraints = [render_constraint(spec) for spec in desired.get("constraints") or []]
 
-    # Constraints: replaced when their meaning differs.
-    constraints = _section(candidate, "configuration/constraints")
-    for spec in desired.get("constraints") or []:
-        wanted = render_constraint(spec)
-        existing = constraints.find("*[@id='%s']" % spec["id"])
-        if existing is not None:
-            if constraint_meaning(existing) == constraint_meaning(wanted):
-                continue
-            position = _index_of(constraints, existing)
-            constraints.remove(existing)
-            constraints.insert(position, wanted)
-            changes.append("update constraint %s" % spec["id"])
-            before.append(show(existing))
-        else:
-            constraints.append(wanted)
-            changes.append("create constraint %s" % spec["id"])
-        after.append(show(wanted))
+    seen = set()
+    for elem in [w for w, _ in wanted_resources] + wanted_constraints:
+        for object_id in [e.get("id") for e in elem.iter() if e.tag in RESOURCE_TAGS] or [elem.get("id")]:
+            if object_id in seen:
+                raise PlanError("id %r is given twice" % object_id)
+            seen.add(object_id)
+
+    work.absent(desired.get("absent"))
+    if desired.get("purge"):
+        work.purge(set(w.get("id") for w, _ in wanted_resources), set(c.get("id") for c in wanted_constraints))
+    for wanted, secrets in wanted_resources:
+        work.resource(wanted, secrets)
+    for wanted in wanted_constraints:
+        work.constraint(wanted)
 
     return {
-        "changed": bool(changes),
-        "changes": changes,
-        "candidate": ET.tostring(candidate, encoding="unicode"),
-        "before": "".join(before),
-        "after": "".join(after),
+        "changed": bool(work.changes),
+        "changes": work.changes,
+        "candidate": ET.tostring(work.candidate, encoding="unicode"),
+        "before": "".join(work.before),
+        "after": "".join(work.after),
     }

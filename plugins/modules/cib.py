@@ -17,7 +17,7 @@ description:
     C(target-role) and C(is-managed) do not count), verifies the candidate configuration offline
     with C(crm_verify) and applies the difference as one patch with C(crm_diff) and
     C(cibadmin --patch).
-  - Objects you do not list are left alone.
+  - Objects you do not list are left alone, unless named in I(absent) or I(purge) is set.
   - Secret resource parameters (names containing C(passw), C(secret), C(token), C(community) or
     C(api_key), and any listed in C(secret_params)) are masked in the diff and never returned.
   - Uses Pacemaker's own command line tools only; no pcsd.
@@ -31,9 +31,17 @@ options:
       - Properties not named here keep their values.
     type: dict
     default: {}
+  rsc_defaults:
+    description: Resource defaults (C(rsc-options)), for example C(resource-stickiness). Names not given keep their values.
+    type: dict
+    default: {}
+  op_defaults:
+    description: Operation defaults (C(op-options)), for example C(timeout). Names not given keep their values.
+    type: dict
+    default: {}
   resources:
     description:
-      - Primitive resources (including fence devices, class C(stonith)).
+      - Top-level primitive resources (including fence devices, class C(stonith)).
       - A resource whose meaning differs from the live one is replaced as a whole; run-time meta
         attributes (C(target-role), C(is-managed)) set by an operator are kept unless given here.
     type: list
@@ -73,12 +81,71 @@ options:
         type: list
         elements: str
         default: []
-  constraints:
+  groups:
     description:
-      - Constraints. Only C(kind=location) with C(rsc), C(node) and C(score) in this version.
+      - Resource groups. Members start in order, stop in reverse, and run on one node together.
     type: list
     elements: dict
     default: []
+    suboptions:
+      id:
+        description: Group id.
+        type: str
+        required: true
+      members:
+        description: The group's primitives, in start order (same keys as I(resources)).
+        type: list
+        elements: dict
+        required: true
+      meta:
+        description: Meta attributes of the group.
+        type: dict
+        default: {}
+  clones:
+    description:
+      - Clones of one primitive; with I(promotable) one instance is promoted (for example DRBD Primary).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: Clone id.
+        type: str
+        required: true
+      primitive:
+        description: The cloned primitive (same keys as I(resources)).
+        type: dict
+        required: true
+      promotable:
+        description: Whether one instance is promoted.
+        type: bool
+        default: false
+      meta:
+        description: Meta attributes of the clone, for example C(clone-max), C(notify).
+        type: dict
+        default: {}
+  constraints:
+    description:
+      - Constraints, each with C(kind) (C(location), C(colocation) or C(order)), C(id) and Pacemaker's
+        attributes; C(_) may stand for C(-) in names (C(with_rsc), C(first_action)).
+      - "location: C(rsc), C(node), C(score), optional C(role), C(resource-discovery)."
+      - "colocation: C(rsc), C(with-rsc), C(score), optional C(rsc-role), C(with-rsc-role)."
+      - "order: C(first), C(then), optional C(kind), C(score), C(first-action), C(then-action), C(symmetrical)."
+    type: list
+    elements: dict
+    default: []
+  absent:
+    description:
+      - Ids of resources or constraints to remove. Removing a resource removes the constraints that refer to it.
+    type: list
+    elements: str
+    default: []
+  purge:
+    description:
+      - Remove every resource and constraint not listed in this call. Fence devices and the constraints
+        on them are never purged.
+    type: bool
+    default: false
   verify:
     description:
       - Run C(crm_verify) on the candidate configuration and refuse to apply it if it reports errors.
@@ -130,7 +197,7 @@ changes:
   returned: always
   type: list
   elements: str
-  sample: ["set property stonith-enabled=true", "create resource fence-alpha (stonith:fence_ipmilan)"]
+  sample: ["set property stonith-enabled=true", "create primitive fence-alpha"]
 verify_output:
   description: What crm_verify said about the candidate, when it said anything.
   returned: when changes were planned
@@ -154,7 +221,7 @@ def run(module, args, check_rc=True, ok_rcs=(0,)):
 
 
 def main():
-    resource_spec = dict(
+    primitive_spec = dict(
         id=dict(type="str", required=True),
         provider=dict(type="str"),
         type=dict(type="str", required=True),
@@ -163,18 +230,34 @@ def main():
         ops=dict(type="list", elements="dict", default=[]),
         secret_params=dict(type="list", elements="str", default=[], no_log=False),
     )
-    resource_spec["class"] = dict(type="str", required=True)
+    primitive_spec["class"] = dict(type="str", required=True)
     module = AnsibleModule(
         argument_spec=dict(
             properties=dict(type="dict", default={}),
-            resources=dict(type="list", elements="dict", default=[], options=resource_spec),
+            rsc_defaults=dict(type="dict", default={}),
+            op_defaults=dict(type="dict", default={}),
+            resources=dict(type="list", elements="dict", default=[], options=primitive_spec),
+            groups=dict(type="list", elements="dict", default=[], options=dict(
+                id=dict(type="str", required=True),
+                members=dict(type="list", elements="dict", required=True, options=primitive_spec),
+                meta=dict(type="dict", default={}),
+            )),
+            clones=dict(type="list", elements="dict", default=[], options=dict(
+                id=dict(type="str", required=True),
+                primitive=dict(type="dict", required=True, options=primitive_spec),
+                promotable=dict(type="bool", default=False),
+                meta=dict(type="dict", default={}),
+            )),
             constraints=dict(type="list", elements="dict", default=[]),
+            absent=dict(type="list", elements="str", default=[]),
+            purge=dict(type="bool", default=False),
             verify=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
-    desired = dict(properties=module.params["properties"], resources=module.params["resources"],
-                   constraints=module.params["constraints"])
+    desired = dict((key, module.params[key]) for key in (
+        "properties", "rsc_defaults", "op_defaults", "resources", "groups", "clones", "constraints",
+        "absent", "purge"))
     # Hidden from everything this module returns, including the echoed arguments.
     module.no_log_values.update(secret_values(desired))
 

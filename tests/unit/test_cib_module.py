@@ -55,7 +55,7 @@ def test_applies_one_patch_and_hides_the_password(monkeypatch, capsys, fixture_t
     assert fake.calls == ["cibadmin", "crm_verify", "crm_diff", "cibadmin"]
     assert fake.patches == ["<diff/>"]
     assert SECRET not in json.dumps(result)
-    assert "create resource fence-node1 (stonith:fence_ipmilan)" in result["changes"]
+    assert "create primitive fence-node1" in result["changes"]
     assert "********" in result["diff"]["after"]
 
 

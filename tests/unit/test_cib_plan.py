@@ -32,8 +32,8 @@ def test_empty_cib_gets_everything(fixture_text):
     result = plan(fixture_text("cib_empty.xml"), bed_desired())
     assert result["changes"] == [
         "set property stonith-enabled=true",
-        "create resource fence-node1 (stonith:fence_docker)",
-        "create resource fence-node2 (stonith:fence_docker)",
+        "create primitive fence-node1",
+        "create primitive fence-node2",
         "create constraint location-fence-node1-avoids-node1",
         "create constraint location-fence-node2-avoids-node2",
     ]
@@ -50,7 +50,7 @@ def test_a_changed_parameter_replaces_only_that_device(fixture_text):
     desired = bed_desired()
     desired["resources"][1]["params"]["ipport"] = "2377"
     result = plan(fixture_text("cib_fenced.xml"), desired)
-    assert result["changes"] == ["update resource fence-node2"]
+    assert result["changes"] == ["update primitive fence-node2"]
     assert 'value="2376"' in result["before"] and 'value="2377"' in result["after"]
     assert "fence-node1" not in result["after"]
 
@@ -109,6 +109,6 @@ def test_errors_before_anything_is_applied(fixture_text):
         plan(fixture_text("cib_empty.xml"), desired)
     with pytest.raises(PlanError, match="not XML"):
         plan("Could not connect", bed_desired())
-    with pytest.raises(PlanError, match="not a top-level resource"):
+    with pytest.raises(PlanError, match="already used by a instance_attributes element, not a resource"):
         plan(fixture_text("cib_fenced.xml"), {"resources": [
             {"id": "fence-node1-instance_attributes", "class": "stonith", "type": "fence_dummy"}]})
