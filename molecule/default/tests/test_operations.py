@@ -43,7 +43,7 @@ BAD_INPUTS = [
     ("fence device for an unknown node", ["-e", "FENCE_NODE3"],
      "fences 'node3', which is not a node of this cluster (node1, node2)"),
     ("no fencing without the override", ["-e", "NO_FENCING"],
-     "no fence device fences node nodeX"),
+     "no fence device fences node node1"),
 ]
 
 
