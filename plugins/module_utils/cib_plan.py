@@ -479,3 +479,22 @@ def plan(live_xml, desired):
         "before": "".join(work.before),
         "after": "".join(work.after),
     }
+
+
+def managed_addresses(cib_xml):
+    """Addresses the cluster moves around (IPaddr2/IPv6addr parameters) in a CIB or part of one.
+
+    Empty for text that is not XML (no cluster yet).
+    """
+    try:
+        root = ET.fromstring(cib_xml)
+    except ET.ParseError:
+        return []
+    found = []
+    for prim in root.iter("primitive"):
+        if prim.get("type") in ("IPaddr2", "IPaddr", "IPv6addr"):
+            params = _nvpairs(prim, "instance_attributes")
+            address = params.get("ip") or params.get("ipv6addr")
+            if address:
+                found.append(address)
+    return found

@@ -82,9 +82,11 @@ start_node() {
     podman start "$PREFIX-$node" >/dev/null
     return
   fi
+  # /proc/sys is read-only inside: the sysctl the resources role sets on servers is set here.
   podman run -d --name "$PREFIX-$node" --hostname "$node" \
     --network "$SVC_NET:ip=$SVC_PREFIX.$idx" --network "$REPL_NET:ip=$REPL_PREFIX.$idx" \
     --cap-add NET_ADMIN --cap-add SYS_ADMIN --systemd=always \
+    --sysctl net.ipv4.ip_nonlocal_bind=1 --sysctl net.ipv6.ip_nonlocal_bind=1 \
     -v "$STATE/ssh/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
     "$image" /sbin/init >/dev/null
 }

@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, plan
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, managed_addresses, plan
 
 
 def vip(address="10.213.10.100"):
@@ -151,3 +151,10 @@ def test_a_group_member_of_an_unmanaged_group_is_refused(fenced):
     first = plan(fenced, web_desired())["candidate"]
     with pytest.raises(PlanError, match="inside 'web', which this run does not manage"):
         plan(first, {"resources": [vip()]})
+
+
+def test_managed_addresses(fenced):
+    assert managed_addresses(fenced) == []
+    candidate = plan(fenced, web_desired())["candidate"]
+    assert managed_addresses(candidate) == ["10.213.10.100"]
+    assert managed_addresses("Could not connect to the CIB: Transport endpoint is not connected") == []

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the resources role uses: the service network, virtual IP checks, group planning."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
+from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import (
+    cib_objects,
+    group_errors,
+    services_used,
+)
+
+try:
+    import netaddr
+except ImportError:  # reported when a filter is used, not when the plugin loads
+    netaddr = None
+
+
+def _need_netaddr():
+    if netaddr is None:
+        raise AnsibleFilterError("the twonode.ha resources filters need the Python package netaddr "
+                                 "on the control node (pip install netaddr)")
+
+
+def service_network(facts, address):
+    """The network (CIDR) of the interface that holds `address`, from gathered facts; '' if none."""
+    _need_netaddr()
+    for name in facts.get("interfaces", []):
+        iface = facts.get(name.replace("-", "_"), {})
+        entries = [iface.get("ipv4")] + list(iface.get("ipv4_secondaries") or [])
+        for entry in entries:
+            if entry and entry.get("address") == str(address):
+                return str(netaddr.IPNetwork("%s/%s" % (entry["address"], entry["netmask"])).cidr)
+        for entry in iface.get("ipv6") or []:
+            if entry.get("address") == str(address):
+                return str(netaddr.IPNetwork("%s/%s" % (entry["address"], entry["prefix"])).cidr)
+    return ""
+
+
+def vip_errors(groups, nodes):
+    """Problems with the virtual IPs. nodes: [{name, service_network, addresses}]."""
+    _need_netaddr()
+    errors = []
+    networks = {}
+    for node in nodes:
+        if not node.get("service_network"):
+            errors.append("%s: no interface holds its service address (cluster_ring0_addr)" % node["name"])
+        else:
+            networks[node["name"]] = netaddr.IPNetwork(node["service_network"])
+    if len(set(str(n) for n in networks.values())) > 1:
+        errors.append("the nodes' service networks differ (%s); virtual IPs must move between them"
+                      % ", ".join("%s: %s" % item for item in sorted((k, str(v)) for k, v in networks.items())))
+    node_addresses = {}
+    for node in nodes:
+        for address in node.get("addresses") or []:
+            node_addresses[str(address)] = node["name"]
+    seen = {}
+    for group in groups or []:
+        for raw in group.get("vips") or []:
+            where = "group %r: virtual IP %r" % (group.get("name"), raw)
+            try:
+                vip = netaddr.IPAddress(str(raw))
+            except (netaddr.AddrFormatError, ValueError, TypeError):
+                errors.append("%s is not an IP address" % where)
+                continue
+            for name, network in sorted(networks.items()):
+                if vip not in network:
+                    errors.append("%s is outside %s's service network %s" % (where, name, network))
+                elif vip.version == 4 and network.prefixlen < 31 and vip in (network.network, network.broadcast):
+                    errors.append("%s is the network or broadcast address of %s" % (where, network))
+            if str(vip) in node_addresses:
+                errors.append("%s is an address of node %s itself" % (where, node_addresses[str(vip)]))
+            if str(vip) in seen:
+                errors.append("%s is also used by group %r" % (where, seen[str(vip)]))
+            seen[str(vip)] = group.get("name")
+    return errors
+
+
+def resources_input_errors(groups, nodes):
+    """Every problem with resources_groups, as sentences; empty when all is well."""
+    if not isinstance(groups, list):
+        return ["resources_groups must be a list of groups"]
+    errors = group_errors(groups, [n["name"] for n in nodes])
+    errors.extend(vip_errors([g for g in groups if isinstance(g, dict)], nodes))
+    return errors
+
+
+def resources_cib_objects(groups, service_net, defaults):
+    _need_netaddr()
+    return cib_objects(groups, netaddr.IPNetwork(service_net).prefixlen, defaults)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "service_network": service_network,
+            "resources_input_errors": resources_input_errors,
+            "resources_cib_objects": resources_cib_objects,
+            "resources_services_used": services_used,
+            "cib_managed_addresses": managed_addresses,
+        }
