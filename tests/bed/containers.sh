@@ -152,6 +152,8 @@ cmd_down() {
 }
 
 cmd_status() {
+  # Listing needs no runtime settings; after `down` there are none to read.
+  [ -f "$CONTAINERS_CONF" ] || unset CONTAINERS_CONF
   podman ps -a --filter "name=^$PREFIX-" --format '{{.Names}} {{.Status}}' || true
   pid_alive "$STATE/fence-tls.pid" && echo "fence endpoint: https://$FENCE_ADDR:$FENCE_PORT" || echo "fence endpoint: stopped"
 }
