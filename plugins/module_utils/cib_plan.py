@@ -64,11 +64,9 @@ def is_secret(name, extra=()):
 
 
 def _all_primitives(desired):
-    for rsc in desired.get("resources") or []:
-        yield rsc
+    yield from desired.get("resources") or []
     for group in desired.get("groups") or []:
-        for member in group.get("members") or []:
-            yield member
+        yield from group.get("members") or []
     for clone in desired.get("clones") or []:
         if clone.get("primitive"):
             yield clone["primitive"]
@@ -458,7 +456,8 @@ def plan(live_xml, desired):
     wanted_constraints = [render_constraint(spec) for spec in desired.get("constraints") or []]
 
     seen = set()
-    for elem in [w for w, _ in wanted_resources] + wanted_constraints:
+    resource_elems = [elem for elem, secrets in wanted_resources]
+    for elem in resource_elems + wanted_constraints:
         for object_id in [e.get("id") for e in elem.iter() if e.tag in RESOURCE_TAGS] or [elem.get("id")]:
             if object_id in seen:
                 raise PlanError("id %r is given twice" % object_id)
@@ -466,7 +465,7 @@ def plan(live_xml, desired):
 
     work.absent(desired.get("absent"))
     if desired.get("purge"):
-        work.purge(set(w.get("id") for w, _ in wanted_resources), set(c.get("id") for c in wanted_constraints))
+        work.purge(set(e.get("id") for e in resource_elems), set(c.get("id") for c in wanted_constraints))
     for wanted, secrets in wanted_resources:
         work.resource(wanted, secrets)
     for wanted in wanted_constraints:

@@ -97,6 +97,40 @@ options:
         type: list
         elements: dict
         required: true
+        suboptions:
+          id:
+            description: Resource id.
+            type: str
+            required: true
+          class:
+            description: Agent class, for example C(stonith), C(ocf), C(systemd).
+            type: str
+            required: true
+          provider:
+            description: Agent provider, required for class C(ocf).
+            type: str
+          type:
+            description: Agent name, for example C(fence_ipmilan) or C(IPaddr2).
+            type: str
+            required: true
+          params:
+            description: Instance attributes given to the agent.
+            type: dict
+            default: {}
+          meta:
+            description: Meta attributes.
+            type: dict
+            default: {}
+          ops:
+            description: Operations, each a dict with C(name), C(interval) and any other op attributes.
+            type: list
+            elements: dict
+            default: []
+          secret_params:
+            description: More parameter names whose values are secret.
+            type: list
+            elements: str
+            default: []
       meta:
         description: Meta attributes of the group.
         type: dict
@@ -116,6 +150,40 @@ options:
         description: The cloned primitive (same keys as I(resources)).
         type: dict
         required: true
+        suboptions:
+          id:
+            description: Resource id.
+            type: str
+            required: true
+          class:
+            description: Agent class, for example C(stonith), C(ocf), C(systemd).
+            type: str
+            required: true
+          provider:
+            description: Agent provider, required for class C(ocf).
+            type: str
+          type:
+            description: Agent name, for example C(fence_ipmilan) or C(IPaddr2).
+            type: str
+            required: true
+          params:
+            description: Instance attributes given to the agent.
+            type: dict
+            default: {}
+          meta:
+            description: Meta attributes.
+            type: dict
+            default: {}
+          ops:
+            description: Operations, each a dict with C(name), C(interval) and any other op attributes.
+            type: list
+            elements: dict
+            default: []
+          secret_params:
+            description: More parameter names whose values are secret.
+            type: list
+            elements: str
+            default: []
       promotable:
         description: Whether one instance is promoted.
         type: bool

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Hard-kill the node that serves the virtual IP, N times, and time until HTTP answers again.
 
 Runs against the container bed after `tests/deploy-testbed.sh` (it kills nodes: only there).

@@ -76,8 +76,8 @@ def test_a_service_runs_in_one_group_only():
 def test_cib_objects_order_and_meta():
     objects = resources_cib_objects([group(vips=["10.213.10.100", "10.213.10.101"])], "10.213.10.0/24", DEFAULTS)
     (grp,) = objects["groups"]
-    assert [m["id"] for m in grp["members"]] == ["services-vip1", "services-vip2", "services-nginx",
-                                                   "services-postfix"]
+    member_ids = [m["id"] for m in grp["members"]]
+    assert member_ids == ["services-vip1", "services-vip2", "services-nginx", "services-postfix"]
     assert grp["members"][0]["params"] == {"ip": "10.213.10.100", "cidr_netmask": 24}
     assert (grp["members"][2]["class"], grp["members"][2]["type"]) == ("systemd", "nginx")
     assert (grp["members"][3]["provider"], grp["members"][3]["type"]) == ("heartbeat", "postfix")

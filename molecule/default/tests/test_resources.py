@@ -29,7 +29,7 @@ def group_node(node):
 
 def send_mail(token):
     with smtplib.SMTP(VIP, 25, timeout=10) as smtp:
-        code, _ = smtp.ehlo("client.example")
+        code = smtp.ehlo("client.example")[0]
         assert code == 250
         refused = smtp.sendmail("tester@client.example", ["root@testbed.example"],
                                 "Subject: twonode test\n\n%s\n" % token)
