@@ -19,6 +19,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
 )
 from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 
@@ -68,4 +69,5 @@ class FilterModule(object):
             "authkey_source": authkey_source,
             "crm_mon_summary": crm_mon_summary,
             "corosync_links": corosync_links,
+            "status_lines": status_lines,
         }

@@ -23,6 +23,7 @@ def _resource(elem, group=None, clone=None):
         "active": _bool(elem.get("active")),
         "failed": _bool(elem.get("failed")),
         "managed": _bool(elem.get("managed", "true")),
+        "target_role": elem.get("target_role"),
         "blocked": _bool(elem.get("blocked")),
         "nodes": nodes,
         "group": group,
@@ -87,6 +88,23 @@ def parse_crm_mon(xml_text):
             "last_rc_change": failure.get("last-rc-change"),
         })
 
+    fail_counts = []
+    for node in root.findall("node_history/node"):
+        for history in node.findall("resource_history"):
+            count = history.get("fail-count")
+            if count and count != "0":
+                fail_counts.append({"node": node.get("name"), "resource": history.get("id"),
+                                    "fail_count": int(count) if count.isdigit() else count,
+                                    "migration_threshold": history.get("migration-threshold")})
+
+    fence_history = []
+    for event in root.findall("fence_history/fence_event"):
+        fence_history.append({
+            "action": event.get("action"), "target": event.get("target"), "status": event.get("status"),
+            "delegate": event.get("delegate"), "origin": event.get("origin"),
+            "completed": event.get("completed") or event.get("last-pending"),
+        })
+
     options = root.find("summary/cluster_options")
     return {
         "dc": dc,
@@ -96,6 +114,8 @@ def parse_crm_mon(xml_text):
         "nodes": nodes,
         "resources": resources,
         "failures": failures,
+        "fail_counts": fail_counts,
+        "fence_history": fence_history,
     }
 
 

@@ -38,10 +38,10 @@ def wait_until(what, check, timeout=180, interval=2):
     raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, last))
 
 
-def run_playbook(*args, inventory=None):
-    """ansible-playbook site.yml against the bed's inventory (or another), as a user would run it."""
+def run_playbook(*args, inventory=None, playbook="site.yml"):
+    """ansible-playbook (site.yml by default) against the bed's inventory, as a user would run it."""
     inventory = inventory or os.path.join(REPO, "inventories/testbed/hosts.yml")
-    cmd = ["ansible-playbook", "-i", inventory, os.path.join(REPO, "playbooks/site.yml")] + list(args)
+    cmd = ["ansible-playbook", "-i", inventory, os.path.join(REPO, "playbooks", playbook)] + list(args)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
 

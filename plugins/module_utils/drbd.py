@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parse DRBD status: DRBD 8.4's /proc/drbd and DRBD 9's `drbdsetup status --json`.
+
+Both give the same shape, one entry per volume:
+  {name, minor, volume, role, peer_role, disk, peer_disk, connection, replication,
+   sync_percent, sync_finish}
+connection is the link to the peer (Connected, Connecting, StandAlone, ...); replication is
+Established when in step, or the resync state (SyncSource, SyncTarget, PausedSyncS, ...).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+_VERSION = re.compile(r"^version:\s*(\S+)")
+_DEVICE = re.compile(r"^\s*(\d+):\s+cs:(\S+)(?:\s+ro:(\S+)/(\S+))?(?:\s+ds:(\S+)/(\S+))?")
+_SYNCED = re.compile(r"sync'ed:\s*([\d.]+)%")
+_FINISH = re.compile(r"finish:\s*(\S+)")
+# 8.4 connection states in which the link to the peer is up.
+_CONNECTED_84 = ("Connected", "StartingSyncS", "StartingSyncT", "WFBitMapS", "WFBitMapT", "WFSyncUUID",
+                 "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "VerifyS", "VerifyT", "Ahead", "Behind")
+
+
+def proc_drbd_version(text):
+    for line in text.splitlines():
+        match = _VERSION.match(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def parse_proc_drbd(text, names=None):
+    """Parse DRBD 8.4's /proc/drbd. names: {minor: resource name} when known."""
+    names = names or {}
+    resources = []
+    current = None
+    for line in text.splitlines():
+        match = _DEVICE.match(line)
+        if match:
+            minor, cstate, role, peer_role, disk, peer_disk = match.groups()
+            current = None
+            if cstate == "Unconfigured":
+                continue
+            current = {
+                "name": names.get(int(minor)), "minor": int(minor), "volume": 0,
+                "role": role, "peer_role": peer_role, "disk": disk, "peer_disk": peer_disk,
+                "connection": "Connected" if cstate in _CONNECTED_84 else cstate,
+                "replication": "Established" if cstate == "Connected" else
+                (cstate if cstate in _CONNECTED_84 else None),
+                "sync_percent": None, "sync_finish": None,
+            }
+            resources.append(current)
+            continue
+        if current is None:
+            continue
+        match = _SYNCED.search(line)
+        if match:
+            current["sync_percent"] = float(match.group(1))
+        match = _FINISH.search(line)
+        if match:
+            current["sync_finish"] = match.group(1)
+    return resources
+
+
+def parse_drbdsetup_json(text):
+    """Parse DRBD 9's `drbdsetup status --json` (a two-node resource has one connection)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ValueError("drbdsetup status --json did not give JSON: %s" % exc)
+    resources = []
+    for res in data:
+        connections = res.get("connections") or []
+        conn = connections[0] if connections else {}
+        peer_devices = dict((pd.get("volume"), pd) for pd in conn.get("peer_devices") or [])
+        for dev in res.get("devices") or []:
+            peer = peer_devices.get(dev.get("volume"), {})
+            replication = peer.get("replication-state")
+            syncing = bool(replication) and replication.startswith(("Sync", "PausedSync"))
+            resources.append({
+                "name": res.get("name"), "minor": dev.get("minor"), "volume": dev.get("volume"),
+                "role": res.get("role"), "peer_role": conn.get("peer-role"),
+                "disk": dev.get("disk-state"), "peer_disk": peer.get("peer-disk-state"),
+                "connection": conn.get("connection-state", "StandAlone"),
+                "replication": replication,
+                "sync_percent": peer.get("percent-in-sync") if syncing else None,
+                "sync_finish": None,
+            })
+    return resources
+
+
+def drbd_problems(resources):
+    """Why DRBD is not fully redundant, in plain words (empty when every volume is in step)."""
+    reasons = []
+    for res in resources:
+        label = "DRBD %s" % (res["name"] or "minor %s" % res["minor"])
+        if res.get("volume"):
+            label += " volume %s" % res["volume"]
+        if res["connection"] != "Connected":
+            reasons.append("%s is not connected to its peer (%s): writes are not mirrored" % (label, res["connection"]))
+        elif res["replication"] not in (None, "Established"):
+            done = " %.1f%% done" % res["sync_percent"] if res["sync_percent"] is not None else ""
+            finish = ", about %s left" % res["sync_finish"] if res["sync_finish"] else ""
+            reasons.append("%s is resynchronising (%s)%s%s" % (label, res["replication"], done, finish))
+        if res["disk"] != "UpToDate":
+            reasons.append("%s: the local disk is %s" % (label, res["disk"]))
+        if res["connection"] == "Connected" and res["peer_disk"] not in ("UpToDate", None) and \
+                res["replication"] in (None, "Established"):
+            reasons.append("%s: the peer's disk is %s" % (label, res["peer_disk"]))
+    return reasons
+
+
+def collect(run, proc_drbd_text):
+    """DRBD volumes on this node. run(args) -> (rc, out, err); proc_drbd_text: /proc/drbd's text.
+
+    DRBD 8.4 reports in /proc/drbd (names from drbdadm); DRBD 9 through drbdsetup's JSON.
+    """
+    version = proc_drbd_version(proc_drbd_text) or ""
+    if not version.startswith("8."):
+        rc, out, err = run(["drbdsetup", "status", "--json"])
+        if rc != 0:
+            raise ValueError("drbdsetup status --json failed: %s" % (err or out).strip())
+        return parse_drbdsetup_json(out)
+    names = {}
+    rc, out, err = run(["drbdadm", "sh-resources"])
+    for name in out.split() if rc == 0 else []:
+        rc, minor, err = run(["drbdadm", "sh-minor", name])
+        if rc == 0 and minor.strip().isdigit():
+            names[int(minor.strip())] = name
+    return parse_proc_drbd(proc_drbd_text, names)

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One verdict for a pair: available, degraded (with reasons in plain words) or down."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import links_down
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import stonith_resources
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems
+
+AVAILABLE, DEGRADED, DOWN = "available", "degraded", "down"
+
+
+def groups_of(status):
+    """{group or top-level resource id: {members, nodes, running, wanted}} for non-fencing resources."""
+    groups = {}
+    for rsc in status["resources"]:
+        if (rsc["agent"] or "").startswith("stonith:"):
+            continue
+        key = rsc["clone"] or rsc["group"] or rsc["id"]
+        entry = groups.setdefault(key, {"members": [], "nodes": set(), "running": 0, "wanted": 0,
+                                        "kind": "clone" if rsc["clone"] else "group" if rsc["group"] else "primitive"})
+        entry["members"].append(rsc["id"])
+        entry["nodes"].update(rsc["nodes"])
+        if rsc["target_role"] != "Stopped":
+            entry["wanted"] += 1
+            if rsc["active"]:
+                entry["running"] += 1
+    return groups
+
+
+def verdict(status, links=None, drbd=None, node_id_names=None):
+    """status: parse_crm_mon() output or None when the local stack does not answer.
+
+    links: parse_cfgtool_status() output or None; drbd: parsed DRBD volumes;
+    node_id_names: {corosync node id: node name} to name links.
+    """
+    if status is None:
+        return DOWN, ["the cluster stack is not running on this node; it cannot tell whether the "
+                      "service runs on the other node (ask that node)"]
+    reasons, fatal = [], []
+    if not status["quorate"]:
+        fatal.append("this node's partition has no quorum: it runs no resources")
+    for name, node in sorted(status["nodes"].items()):
+        if not node["online"]:
+            reasons.append("node %s is offline%s" % (name, " and unclean (waiting to be fenced)"
+                                                     if node["unclean"] else ""))
+        elif node["standby"]:
+            reasons.append("node %s is in standby: it runs no resources" % name)
+        if node["maintenance"]:
+            reasons.append("node %s is in maintenance: the cluster does not manage its resources" % name)
+    if status["maintenance_mode"]:
+        reasons.append("the cluster is in maintenance mode: it does not start, stop or recover resources")
+    if not status["stonith_enabled"]:
+        reasons.append("fencing is disabled: after a split both nodes may run the service")
+    elif not stonith_resources(status):
+        reasons.append("no fence device is configured")
+    for device in stonith_resources(status):
+        if not device["active"]:
+            reasons.append("fence device %s is not running" % device["id"])
+    for link, nodeid, state in links_down(links) if links else []:
+        peer = (node_id_names or {}).get(nodeid, "node id %s" % nodeid)
+        reasons.append("corosync link %s to %s is %s" % (link, peer, state))
+    reasons.extend(drbd_problems(drbd or []))
+    for failure in status["failures"]:
+        reasons.append("failed action %s on %s%s" % (failure["operation"], failure["node"],
+                                                     ": " + failure["exit_reason"] if failure["exit_reason"] else ""))
+    for rsc in status["resources"]:
+        if not rsc["managed"] and not status["maintenance_mode"]:
+            reasons.append("resource %s is unmanaged: the cluster does not recover it" % rsc["id"])
+    groups = groups_of(status)
+    for key, group in sorted(groups.items()):
+        if group["wanted"] and group["running"] < group["wanted"]:
+            stopped = group["wanted"] - group["running"]
+            if group["running"] == 0:
+                fatal.append("%s %s is not running anywhere" % (group["kind"], key))
+            else:
+                reasons.append("%s %s: %d of its resources that should run are stopped" % (group["kind"], key, stopped))
+    if fatal:
+        return DOWN, fatal + reasons
+    return (DEGRADED, reasons) if reasons else (AVAILABLE, [])
+
+
+def status_lines(status):
+    """A short human table of a cluster_status result (its returned dict)."""
+    lines = ["verdict: %s (seen from %s)" % (status["verdict"], status["local_node"])]
+    lines += ["  - %s" % reason for reason in status["reasons"]]
+    lines.append("nodes:")
+    for name, node in sorted(status["nodes"].items()):
+        flags = [flag for flag in ("standby", "maintenance", "dc") if node.get(flag)]
+        lines.append("  %-12s %s%s" % (name, "online" if node["online"] else "OFFLINE",
+                                       " (%s)" % ", ".join(flags) if flags else ""))
+    lines.append("groups:")
+    for name, group in sorted(status["groups"].items()):
+        where = ", ".join(group["nodes"]) or "nowhere"
+        lines.append("  %-12s %s on %s (%d/%d running)" % (name, group["kind"], where, group["running"], group["wanted"]))
+    lines.append("corosync links (from %s):" % status["local_node"])
+    for link in status["links"]:
+        peers = ", ".join("%s %s" % item for item in sorted(link["peers"].items()) if item[1] != "localhost")
+        lines.append("  link %s %-15s %s" % (link["link"], link["address"], peers))
+    lines.append("drbd:" + ("" if status["drbd"] else " none"))
+    for vol in status["drbd"]:
+        sync = " %.1f%%" % vol["sync_percent"] if vol.get("sync_percent") is not None else ""
+        state = vol["replication"] or vol["connection"]
+        fields = (vol["name"] or vol["minor"], vol["role"], vol["peer_role"], vol["disk"], vol["peer_disk"], state, sync)
+        lines.append("  %-12s %s/%s %s/%s %s%s" % fields)
+    lines.append("fence devices:" + ("" if status["fence_devices"] else " none"))
+    for device in status["fence_devices"]:
+        lines.append("  %-12s %s" % (device["id"], "started on " + ", ".join(device["nodes"]) if device["active"] else "STOPPED"))
+    return lines

@@ -1,0 +1,221 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: cluster_status
+short_description: Live status of a two-node cluster with one verdict
+description:
+  - Reads Pacemaker (C(crm_mon)), corosync (C(corosync-cfgtool)) and DRBD (C(/proc/drbd) for DRBD 8.4,
+    C(drbdsetup status --json) for DRBD 9) on the node it runs on and returns structured data on nodes,
+    quorum, corosync links, resources and groups with where they run, failed actions and fail counts,
+    fence devices and fencing history, DRBD volumes, maintenance state.
+  - Gives one verdict, C(available), C(degraded) with reasons in plain words, or C(down).
+  - Changes nothing. Works on either node; when the local cluster stack is stopped it says so in the
+    verdict instead of failing.
+version_added: "0.1.0"
+author:
+  - twonode.ha maintainers (@twonode)
+options:
+  drbd:
+    description:
+      - Whether to read DRBD status (C(auto) reads it when C(/proc/drbd) exists).
+    type: str
+    choices: [auto, "off"]
+    default: auto
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to show.
+requirements:
+  - pacemaker-cli-utils and corosync on the node
+"""
+
+EXAMPLES = r"""
+- name: Read the pair's status
+  twonode.ha.cluster_status:
+  register: status
+  run_once: true
+
+- name: Alert when the pair is not fully redundant
+  ansible.builtin.debug:
+    msg: "{{ status.verdict }}: {{ status.reasons | join('; ') }}"
+  when: status.verdict != 'available'
+"""
+
+RETURN = r"""
+verdict:
+  description: C(available), C(degraded) or C(down).
+  returned: always
+  type: str
+  sample: degraded
+reasons:
+  description: Why the verdict is not C(available), in plain words.
+  returned: always
+  type: list
+  elements: str
+  sample: ["node node2 is offline", "corosync link 1 to node2 is disconnected"]
+stack_running:
+  description: Whether Pacemaker answered on this node.
+  returned: always
+  type: bool
+local_node:
+  description: Name of the node the module ran on.
+  returned: always
+  type: str
+quorate:
+  description: Whether this node's partition has quorum.
+  returned: always
+  type: bool
+dc:
+  description: The designated controller node.
+  returned: always
+  type: str
+nodes:
+  description: Nodes by name, with online, standby, maintenance, dc, unclean flags.
+  returned: always
+  type: dict
+links:
+  description: Corosync links seen from this node; each with link number, address and the state per peer node.
+  returned: always
+  type: list
+  elements: dict
+resources:
+  description: Every resource with agent, role, whether active and where it runs, its group or clone.
+  returned: always
+  type: list
+  elements: dict
+groups:
+  description: Groups (and top-level resources) by id, with members, the nodes they run on, and counts.
+  returned: always
+  type: dict
+failures:
+  description: Failed actions.
+  returned: always
+  type: list
+  elements: dict
+fail_counts:
+  description: Non-zero fail counts per node and resource.
+  returned: always
+  type: list
+  elements: dict
+fence_devices:
+  description: Fence devices with where they run.
+  returned: always
+  type: list
+  elements: dict
+fence_history:
+  description: Recent fencing actions.
+  returned: always
+  type: list
+  elements: dict
+drbd:
+  description: DRBD volumes with role, disk and peer disk state, connection, replication and sync percent.
+  returned: always
+  type: list
+  elements: dict
+maintenance:
+  description: Cluster maintenance mode, nodes in maintenance or standby, unmanaged resources.
+  returned: always
+  type: dict
+"""
+
+import os
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon, stonith_resources
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect
+from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, verdict
+
+
+def read_drbd(module):
+    with open("/proc/drbd") as handle:
+        text = handle.read()
+    try:
+        return collect(module.run_command, text)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(drbd=dict(type="str", choices=["auto", "off"], default="auto")),
+        supports_check_mode=True,
+    )
+    status = None
+    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive", "--fence-history=2"])
+    if rc == 0:
+        try:
+            status = parse_crm_mon(out)
+        except ValueError as exc:
+            module.fail_json(msg="cannot read crm_mon's output: %s" % exc)
+
+    links = None
+    rc, out, err = module.run_command(["corosync-cfgtool", "-s"])
+    if rc == 0:
+        try:
+            links = parse_cfgtool_status(out)
+        except ValueError:
+            links = None
+
+    drbd = []
+    if module.params["drbd"] == "auto" and os.path.exists("/proc/drbd"):
+        drbd = read_drbd(module)
+
+    local_node = socket.gethostname()
+    if status is not None:
+        rc, out, err = module.run_command(["crm_node", "--name"])
+        local_node = out.strip() if rc == 0 and out.strip() else local_node
+    names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
+                       if str(n.get("id", "")).isdigit())
+    result_verdict, reasons = verdict(status, links, drbd, names_by_id)
+
+    empty = {"nodes": {}, "resources": [], "failures": [], "fail_counts": [], "fence_history": [],
+             "quorate": False, "dc": None, "maintenance_mode": False}
+    status = status or empty
+    groups = dict((key, {"members": g["members"], "nodes": sorted(g["nodes"]), "running": g["running"],
+                         "wanted": g["wanted"], "kind": g["kind"]}) for key, g in groups_of(status).items())
+    link_list = []
+    for link in (links or {}).get("links", []):
+        link_list.append({"link": link["link"], "address": link["addr"],
+                          "peers": dict((names_by_id.get(nid, str(nid)), state) for nid, state in link["peers"].items())})
+    module.exit_json(
+        changed=False,
+        verdict=result_verdict,
+        reasons=reasons,
+        stack_running=status is not empty,
+        local_node=local_node,
+        quorate=status["quorate"],
+        dc=status["dc"],
+        nodes=status["nodes"],
+        links=link_list,
+        resources=status["resources"],
+        groups=groups,
+        failures=status["failures"],
+        fail_counts=status["fail_counts"],
+        fence_devices=[{"id": d["id"], "agent": d["agent"], "active": d["active"], "nodes": d["nodes"]}
+                       for d in stonith_resources(status)],
+        fence_history=status["fence_history"],
+        drbd=drbd,
+        maintenance={
+            "cluster": status["maintenance_mode"],
+            "nodes": sorted(n for n, v in status["nodes"].items() if v["maintenance"]),
+            "standby": sorted(n for n, v in status["nodes"].items() if v["standby"]),
+            "unmanaged": sorted(r["id"] for r in status["resources"] if not r["managed"]),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: failover
+short_description: Controlled switchover of resource groups to the peer or a named node
+description:
+  - Moves one group, several, or all of them to the other node (or the node you name) and waits until
+    every member runs there, then removes the temporary location constraint the move needed, so no
+    lasting preference is left behind.
+  - Before acting it checks that the target can take the groups (online, not in standby or maintenance,
+    no fail count that bans a member, DRBD UpToDate on both nodes) and refuses with the reasons otherwise.
+  - A group already on the target is left alone (idempotent).
+version_added: "0.1.0"
+author:
+  - twonode.ha maintainers (@twonode)
+options:
+  group:
+    description: Group ids to move, or C(all) for every group (fence devices and clones are never moved).
+    type: list
+    elements: str
+    required: true
+  to:
+    description: Target node. By default the other node of the pair.
+    type: str
+  timeout:
+    description: Seconds to wait for the groups to run on the target before giving up.
+    type: int
+    default: 120
+attributes:
+  check_mode:
+    support: full
+    description: Checks and reports what would move where; moves nothing.
+  diff_mode:
+    support: none
+    description: The result lists what moved from where to where.
+requirements:
+  - pacemaker-cli-utils (crm_mon, crm_resource) on the node
+"""
+
+EXAMPLES = r"""
+- name: Move the web group to the other node
+  twonode.ha.failover:
+    group: [web]
+  run_once: true
+
+- name: Empty node1 before a kernel update
+  twonode.ha.failover:
+    group: [all]
+    to: node2
+    timeout: 300
+  run_once: true
+"""
+
+RETURN = r"""
+moved:
+  description: Groups moved (or, in check mode, to be moved), each with from, to and the seconds it took.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"group": "web", "from": "node1", "to": "node2", "seconds": 6.2}]
+unchanged:
+  description: Groups already on their target.
+  returned: always
+  type: list
+  elements: str
+elapsed:
+  description: Seconds from the move request until every group ran on its target, constraints cleared.
+  returned: always
+  type: float
+"""
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect
+from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import (
+    FailoverRefused,
+    movable_groups,
+    plan_failover,
+)
+
+
+def read_status(module):
+    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
+    if rc != 0:
+        module.fail_json(msg="the cluster stack does not answer on this node: %s" % (err or out).strip())
+    return parse_crm_mon(out)
+
+
+def clear(module, group_id):
+    rc, out, err = module.run_command(["crm_resource", "--resource", group_id, "--clear"])
+    if rc != 0:
+        module.fail_json(msg="could not remove the move constraint of %s: %s" % (group_id, (err or out).strip()))
+
+
+def leftover_constraints(module, group_ids):
+    rc, out, err = module.run_command(["cibadmin", "--query", "--scope", "constraints"])
+    return [g for g in group_ids if 'id="cli-prefer-%s"' % g in out or 'id="cli-ban-%s-' % g in out]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            group=dict(type="list", elements="str", required=True),
+            to=dict(type="str"),
+            timeout=dict(type="int", default=120),
+        ),
+        supports_check_mode=True,
+    )
+    status = read_status(module)
+    drbd = []
+    if os.path.exists("/proc/drbd"):
+        with open("/proc/drbd") as handle:
+            try:
+                drbd = collect(module.run_command, handle.read())
+            except ValueError as exc:
+                module.fail_json(msg=str(exc))
+    try:
+        plan = plan_failover(status, module.params["group"], module.params["to"], drbd)
+    except FailoverRefused as exc:
+        module.fail_json(msg="refusing to move: %s. Nothing was changed." % exc)
+    moves = [p for p in plan if p["move"]]
+    unchanged = [p["group"] for p in plan if not p["move"]]
+    if not moves or module.check_mode:
+        module.exit_json(changed=bool(moves), unchanged=unchanged, elapsed=0.0,
+                         moved=[dict(group=p["group"], to=p["to"], seconds=None, **{"from": p["from"]}) for p in moves])
+
+    start = time.time()
+    # The lifetime keeps a forgotten constraint from pinning the group if this run dies midway.
+    lifetime = "PT%dS" % (module.params["timeout"] + 300)
+    for move in moves:
+        rc, out, err = module.run_command(["crm_resource", "--resource", move["group"], "--move", "--node",
+                                           move["to"], "--lifetime", lifetime])
+        if rc != 0:
+            for done in moves:
+                clear(module, done["group"])
+            module.fail_json(msg="crm_resource could not move %s: %s" % (move["group"], (err or out).strip()))
+    seconds = {}
+    deadline = start + module.params["timeout"]
+    while len(seconds) < len(moves) and time.time() < deadline:
+        groups = movable_groups(read_status(module))
+        for move in moves:
+            group = groups.get(move["group"])
+            if move["group"] not in seconds and group and group["nodes"] == set([move["to"]]) \
+                    and group["running"] == group["wanted"]:
+                seconds[move["group"]] = round(time.time() - start, 1)
+        time.sleep(0.5)
+    for move in moves:
+        clear(module, move["group"])
+    late = [m["group"] for m in moves if m["group"] not in seconds]
+    if late:
+        module.fail_json(msg="%s did not run on the target within %d s; the move constraints were removed, "
+                             "check the cluster (twonode.ha.cluster_status)" % (", ".join(late), module.params["timeout"]))
+    left = leftover_constraints(module, [m["group"] for m in moves])
+    if left:
+        module.fail_json(msg="move constraints remain for %s" % ", ".join(left))
+    groups = movable_groups(read_status(module))
+    strayed = [m["group"] for m in moves if groups[m["group"]]["nodes"] != set([m["to"]])]
+    if strayed:
+        module.fail_json(msg="%s left the target once the move constraint was removed (is resource-stickiness 0?)"
+                         % ", ".join(strayed))
+    module.exit_json(changed=True, unchanged=unchanged, elapsed=round(time.time() - start, 1),
+                     moved=[dict(group=m["group"], to=m["to"], seconds=seconds[m["group"]], **{"from": m["from"]})
+                            for m in moves])
+
+
+if __name__ == "__main__":
+    main()

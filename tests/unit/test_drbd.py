@@ -1,0 +1,57 @@
+"""DRBD 8.4 /proc/drbd and DRBD 9 drbdsetup JSON, in the formats the DRBD guide and LINBIT's tools show.
+
+The container bed cannot run DRBD; the VM bed's captures will join these.
+"""
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect, drbd_problems, parse_drbdsetup_json, \
+    parse_proc_drbd
+
+
+def test_84_healthy(fixture_text):
+    (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_healthy.txt"), {0: "r0"})
+    assert (vol["name"], vol["role"], vol["peer_role"], vol["disk"], vol["peer_disk"]) == \
+        ("r0", "Primary", "Secondary", "UpToDate", "UpToDate")
+    assert (vol["connection"], vol["replication"]) == ("Connected", "Established")
+    assert drbd_problems([vol]) == []
+
+
+def test_84_syncing_reports_progress_and_skips_unconfigured(fixture_text):
+    volumes = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
+    assert len(volumes) == 1
+    vol = volumes[0]
+    assert (vol["connection"], vol["replication"], vol["sync_percent"], vol["sync_finish"]) == \
+        ("Connected", "SyncSource", 30.5, "0:00:07")
+    assert drbd_problems(volumes) == ["DRBD r0 is resynchronising (SyncSource) 30.5% done, about 0:00:07 left"]
+
+
+def test_84_disconnected(fixture_text):
+    volumes = parse_proc_drbd(fixture_text("proc_drbd_84_disconnected.txt"))
+    assert volumes[0]["name"] is None and volumes[0]["peer_disk"] == "DUnknown"
+    assert drbd_problems(volumes) == [
+        "DRBD minor 0 is not connected to its peer (WFConnection): writes are not mirrored"]
+
+
+def test_9_syncing(fixture_text):
+    (vol,) = parse_drbdsetup_json(fixture_text("drbdsetup_9_syncing.json"))
+    assert (vol["name"], vol["role"], vol["peer_role"], vol["disk"], vol["peer_disk"]) == \
+        ("r0", "Secondary", "Primary", "Inconsistent", "UpToDate")
+    assert (vol["replication"], vol["sync_percent"]) == ("SyncTarget", 30.52)
+    reasons = drbd_problems([vol])
+    assert reasons == ["DRBD r0 is resynchronising (SyncTarget) 30.5% done",
+                       "DRBD r0: the local disk is Inconsistent"]
+
+
+def test_collect_picks_the_reader_by_kernel_version(fixture_text):
+    calls = []
+
+    def run(args):
+        calls.append(args)
+        if args[:2] == ["drbdadm", "sh-resources"]:
+            return 0, "r0\n", ""
+        if args[:2] == ["drbdadm", "sh-minor"]:
+            return 0, "0\n", ""
+        if args[:2] == ["drbdsetup", "status"]:
+            return 0, fixture_text("drbdsetup_9_syncing.json"), ""
+        raise AssertionError(args)
+    assert collect(run, fixture_text("proc_drbd_84_healthy.txt"))[0]["name"] == "r0"
+    assert ["drbdsetup", "status", "--json"] not in calls
+    assert collect(run, "version: 9.2.4 (api:2/proto:86-122)\n")[0]["replication"] == "SyncTarget"

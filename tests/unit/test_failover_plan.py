@@ -1,0 +1,47 @@
+import re
+
+import pytest
+
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import parse_proc_drbd
+from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import FailoverRefused, plan_failover
+
+
+def test_move_to_the_peer(fixture_text):
+    status = parse_crm_mon(fixture_text("crm_mon_group_healthy.xml"))
+    assert plan_failover(status, ["services"]) == [{"group": "services", "from": "node1", "to": "node2", "move": True}]
+    assert plan_failover(status, ["all"], "node2") == plan_failover(status, ["services"])
+
+
+def test_already_there_is_no_move(fixture_text):
+    status = parse_crm_mon(fixture_text("crm_mon_group_healthy.xml"))
+    assert plan_failover(status, ["services"], "node1") == [
+        {"group": "services", "from": "node1", "to": "node1", "move": False}]
+
+
+@pytest.mark.parametrize("fixture,groups,target,message", [
+    ("crm_mon_group_peer_stopped.xml", ["services"], None, "services: node2 is offline"),
+    ("crm_mon_group_healthy.xml", ["mail"], None, "unknown group(s) mail; the cluster has: services"),
+    ("crm_mon_group_healthy.xml", ["services"], "node3", "unknown node node3; the cluster has: node1, node2"),
+    ("crm_mon_group_healthy.xml", ["fence-node1"], None, "unknown group(s) fence-node1"),
+])
+def test_refusals(fixture_text, fixture, groups, target, message):
+    with pytest.raises(FailoverRefused, match=re.escape(message)):
+        plan_failover(parse_crm_mon(fixture_text(fixture)), groups, target)
+
+
+def test_fail_count_at_the_threshold_bans_the_target(fixture_text):
+    text = fixture_text("crm_mon_group_failed_action.xml")
+    text = text.replace('<node name="node1">\n      <resource_history id="fence-node2"',
+                        '<node name="node1x">\n      <resource_history id="fence-node2"')
+    text = text.replace('<node name="node2">', '<node name="node1">', 1).replace('<node name="node1x">', '<node name="node2">', 1)
+    text = text.replace('fail-count="1"', 'fail-count="3"')
+    with pytest.raises(FailoverRefused, match="node2 may not run services-nginx any more"):
+        plan_failover(parse_crm_mon(text), ["services"])
+
+
+def test_drbd_not_in_step_refuses(fixture_text):
+    status = parse_crm_mon(fixture_text("crm_mon_group_healthy.xml"))
+    drbd = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
+    with pytest.raises(FailoverRefused, match="DRBD r0 is not UpToDate on both nodes"):
+        plan_failover(status, ["services"], drbd=drbd)

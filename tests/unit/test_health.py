@@ -1,0 +1,92 @@
+"""The verdict on states captured from the container bed (group services on node1)."""
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import parse_proc_drbd
+from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, verdict
+
+NAMES = {1: "node1", 2: "node2"}
+
+
+def status(fixture_text, name):
+    return parse_crm_mon(fixture_text(name))
+
+
+def test_healthy_pair_is_available(fixture_text):
+    links = parse_cfgtool_status(fixture_text("cfgtool_both_links.txt"))
+    assert verdict(status(fixture_text, "crm_mon_group_healthy.xml"), links, [], NAMES) == ("available", [])
+    groups = groups_of(status(fixture_text, "crm_mon_group_healthy.xml"))
+    assert groups == {"services": {"members": ["services-vip1", "services-nginx", "services-postfix"],
+                                   "nodes": {"node1"}, "running": 3, "wanted": 3, "kind": "group"}}
+
+
+def test_peer_stopped(fixture_text):
+    links = parse_cfgtool_status(fixture_text("cfgtool_peer_stopped.txt"))
+    result, reasons = verdict(status(fixture_text, "crm_mon_group_peer_stopped.xml"), links, [], NAMES)
+    assert result == "degraded"
+    assert reasons == ["node node2 is offline", "fence device fence-node1 is not running",
+                       "corosync link 0 to node2 is disconnected", "corosync link 1 to node2 is disconnected"]
+
+
+def test_one_link_down(fixture_text):
+    links = parse_cfgtool_status(fixture_text("cfgtool_link1_down.txt"))
+    assert verdict(status(fixture_text, "crm_mon_group_healthy.xml"), links, [], NAMES) == \
+        ("degraded", ["corosync link 1 to node2 is disconnected"])
+
+
+def test_failed_action(fixture_text):
+    parsed = status(fixture_text, "crm_mon_group_failed_action.xml")
+    assert parsed["fail_counts"] == [{"node": "node1", "resource": "services-nginx", "fail_count": 1,
+                                      "migration_threshold": "3"}]
+    assert verdict(parsed, None, [], NAMES) == \
+        ("degraded", ["failed action services-nginx_monitor_10000 on node1: failed"])
+
+
+def test_maintenance(fixture_text):
+    result, reasons = verdict(status(fixture_text, "crm_mon_group_maintenance.xml"), None, [], NAMES)
+    assert result == "degraded"
+    assert reasons == ["the cluster is in maintenance mode: it does not start, stop or recover resources"]
+
+
+def test_fence_history(fixture_text):
+    parsed = status(fixture_text, "crm_mon_group_peer_fenced.xml")
+    assert parsed["fence_history"] == [{"action": "reboot", "target": "node2", "status": "success",
+                                        "delegate": "node1", "origin": "node1", "completed": "2026-11-22 05:03:42Z"}]
+
+
+def test_drbd_resync_degrades(fixture_text):
+    drbd = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
+    result, reasons = verdict(status(fixture_text, "crm_mon_group_healthy.xml"), None, drbd, NAMES)
+    assert result == "degraded" and reasons[0].startswith("DRBD r0 is resynchronising (SyncSource) 30.5% done")
+
+
+def test_stack_stopped_is_down_and_says_so():
+    result, reasons = verdict(None)
+    assert result == "down" and "not running on this node" in reasons[0]
+
+
+def test_group_stopped_everywhere_is_down(fixture_text):
+    text = fixture_text("crm_mon_group_healthy.xml").replace('role="Started" active="true"', 'role="Stopped" active="false"')
+    result, reasons = verdict(parse_crm_mon(text), None, [], NAMES)
+    assert result == "down"
+    assert "group services is not running anywhere" in reasons
+
+
+def test_status_lines_for_a_degraded_pair():
+    from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
+    lines = status_lines({
+        "verdict": "degraded", "reasons": ["node node2 is offline"], "local_node": "node1",
+        "nodes": {"node1": {"online": True, "dc": True}, "node2": {"online": False}},
+        "groups": {"services": {"kind": "group", "nodes": ["node1"], "running": 3, "wanted": 3}},
+        "links": [{"link": 0, "address": "10.213.10.11", "peers": {"node1": "localhost", "node2": "disconnected"}}],
+        "drbd": [{"name": "r0", "minor": 0, "role": "Primary", "peer_role": "Unknown", "disk": "UpToDate",
+                  "peer_disk": "DUnknown", "replication": None, "connection": "WFConnection", "sync_percent": None}],
+        "fence_devices": [{"id": "fence-node2", "active": True, "nodes": ["node1"]}],
+    })
+    assert lines == [
+        "verdict: degraded (seen from node1)", "  - node node2 is offline",
+        "nodes:", "  node1        online (dc)", "  node2        OFFLINE",
+        "groups:", "  services     group on node1 (3/3 running)",
+        "corosync links (from node1):", "  link 0 10.213.10.11    node2 disconnected",
+        "drbd:", "  r0           Primary/Unknown UpToDate/DUnknown WFConnection",
+        "fence devices:", "  fence-node2  started on node1",
+    ]
