@@ -9,8 +9,8 @@ __metaclass__ = type
 
 import re
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$")
-_FACTOR_MS = {"ms": 1, "s": 1000, "m": 60000, "min": 60000, None: 1000}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
+_FACTOR_MS = {"ms": 1, "s": 1000, "m": 60000, "min": 60000, "h": 3600000, None: 1000}
 
 
 def duration_ms(value, allow_zero=False):
@@ -21,14 +21,14 @@ def duration_ms(value, allow_zero=False):
     what is accepted. Zero is refused unless allow_zero (a delay may be none; a timeout may not).
     """
     if isinstance(value, bool):
-        raise ValueError("%r is not a duration: use e.g. 3s, 1500ms or 1m" % (value,))
+        raise ValueError("%r is not a duration: use e.g. 3s, 1500ms, 1m or 2h" % (value,))
     if isinstance(value, (int, float)):
         if value < 0 or (value == 0 and not allow_zero):
             raise ValueError("%r is not a duration: it must be greater than zero" % (value,))
         return int(round(value * 1000))
     match = _DURATION.match(str(value))
     if not match:
-        raise ValueError("%r is not a duration: use e.g. 3s, 1500ms or 1m" % (value,))
+        raise ValueError("%r is not a duration: use e.g. 3s, 1500ms, 1m or 2h" % (value,))
     number, unit = match.groups()
     result = int(round(float(number) * _FACTOR_MS[unit]))
     if result < 0 or (result == 0 and not allow_zero):

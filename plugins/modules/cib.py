@@ -273,11 +273,8 @@ verify_output:
   sample: ""
 """
 
-import os
-import shutil
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, plan, secret_values
 
 
@@ -342,30 +339,11 @@ def main():
     if not result["changed"]:
         module.exit_json(changed=False, changes=[])
 
-    workdir = tempfile.mkdtemp(prefix="twonode-cib-")
     try:
-        live_file = os.path.join(workdir, "live.xml")
-        candidate_file = os.path.join(workdir, "candidate.xml")
-        with open(live_file, "w") as handle:
-            handle.write(live)
-        with open(candidate_file, "w") as handle:
-            handle.write(result["candidate"])
-        verify_output = ""
-        if module.params["verify"]:
-            rc, out, err = run(module, ["crm_verify", "--xml-file", candidate_file], check_rc=False)
-            verify_output = (out + err).strip()
-            if rc != 0:
-                module.fail_json(msg="crm_verify rejected the new configuration; nothing was changed",
-                                 verify_output=verify_output, changes=result["changes"])
-        if not module.check_mode:
-            rc, patch, err = run(module, ["crm_diff", "--original", live_file, "--new", candidate_file,
-                                          "--no-version"], ok_rcs=(0, 1))
-            patch_file = os.path.join(workdir, "patch.xml")
-            with open(patch_file, "w") as handle:
-                handle.write(patch)
-            run(module, ["cibadmin", "--patch", "--xml-file", patch_file])
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        verify_output = verify_and_apply(module.run_command, live, result["candidate"],
+                                         verify=module.params["verify"], apply=not module.check_mode)
+    except ApplyError as exc:
+        module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=result["changes"])
 
     module.exit_json(
         changed=True,

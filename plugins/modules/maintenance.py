@@ -1,0 +1,182 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: maintenance
+short_description: Maintenance mode for the cluster, a node (standby) or a resource (unmanaged), with an optional expiry
+description:
+  - C(scope=cluster) turns Pacemaker's maintenance mode on or off; the cluster then neither starts, stops
+    nor recovers resources.
+  - C(scope=node) puts a node in standby; its groups move to the other node first, and the module waits
+    until they run there.
+  - C(scope=resource) unmanages a resource or group; the cluster leaves it as it is.
+  - With I(expiry) or I(ends), the setting is a Pacemaker rule with a date expression, so the cluster
+    leaves maintenance by itself at that time, even if the control node is gone.
+  - Changes go through C(crm_verify) and one C(cibadmin --patch).
+version_added: "0.1.0"
+author:
+  - twonode.ha maintainers (@twonode)
+options:
+  scope:
+    description: What to put in maintenance.
+    type: str
+    choices: [cluster, node, resource]
+    required: true
+  name:
+    description: The node (scope node) or the resource or group id (scope resource).
+    type: str
+  state:
+    description: Whether maintenance is on or off.
+    type: str
+    choices: ["on", "off"]
+    required: true
+  expiry:
+    description:
+      - How long maintenance lasts from now, for example C(30m), C(2h), C(90s). Each run re-arms it.
+    type: str
+  ends:
+    description:
+      - When maintenance ends, as a UTC or offset time like C(2026-11-22T18:00:00Z). Idempotent.
+    type: str
+  timeout:
+    description: Seconds to wait for a node's resources to leave it (scope node, state on).
+    type: int
+    default: 120
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change; changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the maintenance state before and after.
+requirements:
+  - pacemaker-cli-utils (cibadmin, crm_diff, crm_verify, crm_mon) on the node
+"""
+
+EXAMPLES = r"""
+- name: Maintenance mode for an hour while the database is upgraded by hand
+  twonode.ha.maintenance:
+    scope: cluster
+    state: "on"
+    expiry: 1h
+  run_once: true
+
+- name: Empty node1 for a kernel update
+  twonode.ha.maintenance:
+    scope: node
+    name: node1
+    state: "on"
+  run_once: true
+
+- name: Leave the mail server alone until tonight
+  twonode.ha.maintenance:
+    scope: resource
+    name: services-postfix
+    state: "on"
+    ends: "2026-11-22T22:00:00Z"
+  run_once: true
+"""
+
+RETURN = r"""
+state:
+  description: The state asked for.
+  returned: always
+  type: str
+  sample: "on"
+ends:
+  description: When maintenance ends by itself, if it does.
+  returned: always
+  type: str
+  sample: "2026-11-22T18:00:00Z"
+message:
+  description: What was (or would be) done.
+  returned: always
+  type: str
+  sample: cluster maintenance mode on until 2026-11-22T18:00:00Z
+"""
+
+import datetime
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
+from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import (
+    MaintenanceError,
+    current,
+    expiry_end,
+    plan,
+)
+
+
+def still_moving(module, node):
+    """What keeps a node's standby from being complete: resources on it, groups not yet running elsewhere."""
+    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
+    if rc != 0:
+        module.fail_json(msg="the cluster stack does not answer: %s" % (err or out).strip())
+    status = parse_crm_mon(out)
+    waiting = [r["id"] for r in status["resources"] if node in r["nodes"]]
+    waiting += ["%s (not running yet)" % key for key, g in sorted(groups_of(status).items())
+                if g["running"] < g["wanted"]]
+    return waiting
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            scope=dict(type="str", choices=["cluster", "node", "resource"], required=True),
+            name=dict(type="str"),
+            state=dict(type="str", choices=["on", "off"], required=True),
+            expiry=dict(type="str"),
+            ends=dict(type="str"),
+            timeout=dict(type="int", default=120),
+        ),
+        required_if=[("scope", "node", ["name"]), ("scope", "resource", ["name"])],
+        mutually_exclusive=[("expiry", "ends")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    rc, live, err = module.run_command(["cibadmin", "--query"])
+    if rc != 0:
+        module.fail_json(msg="cannot read the CIB (is the cluster running on this node?): %s" % (err or live).strip())
+    try:
+        end = expiry_end(p["expiry"], p["ends"], datetime.datetime.now(datetime.timezone.utc)) \
+            if p["state"] == "on" else None
+        before = current(live, p["scope"], p["name"])
+        candidate, changed, words = plan(live, p["scope"], p["name"], p["state"], end)
+    except MaintenanceError as exc:
+        module.fail_json(msg="%s. Nothing was changed." % exc)
+
+    diff = dict(before="%s maintenance: %s%s\n" % (p["scope"], "on" if before["on"] else "off",
+                                                   " until %s" % before["until"] if before["until"] else ""),
+                after="%s maintenance: %s%s\n" % (p["scope"], p["state"], " until %s" % end if end else ""))
+    if changed:
+        try:
+            verify_and_apply(module.run_command, live, candidate, apply=not module.check_mode)
+        except ApplyError as exc:
+            module.fail_json(msg=exc.args[0], verify_output=exc.args[1])
+
+    if changed and not module.check_mode and p["scope"] == "node" and p["state"] == "on":
+        # Standby moves everything away (fence devices too); done when nothing runs there and
+        # every group runs again on the other node.
+        deadline = time.time() + p["timeout"]
+        left = still_moving(module, p["name"])
+        while left and time.time() < deadline:
+            time.sleep(1)
+            left = still_moving(module, p["name"])
+        if left:
+            module.fail_json(msg="node %s is in standby but after %d s still waiting for: %s"
+                                 % (p["name"], p["timeout"], ", ".join(left)))
+    module.exit_json(changed=changed, state=p["state"], ends=end, message=words, diff=diff)
+
+
+if __name__ == "__main__":
+    main()
