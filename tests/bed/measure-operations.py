@@ -49,8 +49,8 @@ def main():
     args = parser.parse_args()
 
     moves = []
-    for _ in range(args.round_trips * 2 if args.round_trips else 0):
-        _, result = ansible("twonode.ha.failover", "group=services")
+    for unused in range(args.round_trips * 2):
+        result = ansible("twonode.ha.failover", "group=services")[1]
         move = result["moved"][0]
         moves.append(result["elapsed"])
         print("switchover %s -> %s: %.1f s" % (move["from"], move["to"], result["elapsed"]), flush=True)
@@ -59,7 +59,7 @@ def main():
               % (len(moves), args.round_trips, summary(moves)))
 
     status, crm_mon, ssh_crm_mon = [], [], []
-    for _ in range(args.samples):
+    for unused in range(args.samples):
         status.append(ansible("twonode.ha.cluster_status")[0])
         crm_mon.append(ansible("ansible.builtin.command", "crm_mon --one-shot --output-as=xml")[0])
         ssh_crm_mon.append(on_node("crm_mon --one-shot --output-as=xml >/dev/null"))
