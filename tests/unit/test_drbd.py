@@ -1,7 +1,5 @@
-"""DRBD 8.4 /proc/drbd and DRBD 9 drbdsetup JSON, in the formats the DRBD guide and LINBIT's tools show.
-
-The container bed cannot run DRBD; the VM bed's captures will join these.
-"""
+"""DRBD 8.4's /proc/drbd captured on the VM bed (tests/bed/vms.sh; kernel 6.1, DRBD 8.4.11), and
+DRBD 9's drbdsetup JSON in the format LINBIT's tools print (the bed's kernel has DRBD 8.4)."""
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect, drbd_problems, parse_drbdsetup_json, \
     parse_proc_drbd
 
@@ -14,13 +12,17 @@ def test_84_healthy(fixture_text):
     assert drbd_problems([vol]) == []
 
 
-def test_84_syncing_reports_progress_and_skips_unconfigured(fixture_text):
+def test_84_syncing_reports_progress(fixture_text):
     volumes = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
     assert len(volumes) == 1
     vol = volumes[0]
     assert (vol["connection"], vol["replication"], vol["sync_percent"], vol["sync_finish"]) == \
-        ("Connected", "SyncSource", 30.5, "0:00:07")
-    assert drbd_problems(volumes) == ["DRBD r0 is resynchronising (SyncSource) 30.5% done, about 0:00:07 left"]
+        ("Connected", "SyncSource", 29.0, "0:00:09")
+    assert drbd_problems(volumes) == ["DRBD r0 is resynchronising (SyncSource) 29.0% done, about 0:00:09 left"]
+
+
+def test_84_unconfigured_minors_are_skipped():
+    assert parse_proc_drbd("version: 8.4.11 (api:1/proto:86-101)\n 1: cs:Unconfigured\n") == []
 
 
 def test_84_disconnected(fixture_text):

@@ -56,7 +56,7 @@ def test_fence_history(fixture_text):
 def test_drbd_resync_degrades(fixture_text):
     drbd = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
     result, reasons = verdict(status(fixture_text, "crm_mon_group_healthy.xml"), None, drbd, NAMES)
-    assert result == "degraded" and reasons[0].startswith("DRBD r0 is resynchronising (SyncSource) 30.5% done")
+    assert result == "degraded" and reasons[0].startswith("DRBD r0 is resynchronising (SyncSource) 29.0% done")
 
 
 def test_stack_stopped_is_down_and_says_so():

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The VM test bed: two Debian guests under qemu (software emulation), for DRBD and the full stack.
+#
+#   vms.sh up       build the guest image if needed, boot both VMs, wait for SSH (idempotent)
+#   vms.sh down     power off both VMs and remove their disks and state
+#   vms.sh status   what is running
+#
+# Each VM: a user-mode NIC for SSH from the host only (127.0.0.1:222N), a point-to-point link for
+# the service network and one for the replication network (UDP sockets on 127.0.0.1, which
+# survive either VM being killed and restarted), a data disk for DRBD, one small disk shared by
+# both VMs for SBD, and qemu's i6300esb watchdog. Nothing listens off the loopback.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STATE=${TWONODE_VM_STATE:-/var/lib/twonode-bed/vms}
+NODES=(vm1 vm2)
+DATA_SIZE=${TWONODE_VM_DATA_SIZE:-512M}
+MEMORY=1024
+
+log() { printf '[vms] %s\n' "$*" >&2; }
+
+index_of() {
+  local i
+  for i in "${!NODES[@]}"; do
+    if [ "${NODES[$i]}" = "$1" ]; then echo $((i + 1)); return 0; fi
+  done
+  return 1
+}
+
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_vm() {
+  local node=$1 image=$2 n peer key
+  n=$(index_of "$node")
+  peer=$((3 - n))
+  if pid_alive "$STATE/$node.pid"; then return; fi
+  [ -f "$STATE/$node.qcow2" ] || qemu-img create -q -f qcow2 -F raw -b "$image/root.raw" "$STATE/$node.qcow2"
+  [ -f "$STATE/$node-data.raw" ] || truncate -s "$DATA_SIZE" "$STATE/$node-data.raw"
+  key=$(base64 -w0 <"$STATE/ssh/id_ed25519.pub")
+  # PCI slots fixed: NICs 3-5 (ens3 host, ens4 service, ens5 replication), disks 6-8 (vda root,
+  # vdb DRBD data, vdc SBD). Ports: service link 127.0.0.1:2400N, replication link 127.0.0.1:2410N, SSH 127.0.0.1:222N.
+  qemu-system-x86_64 -name "twonode-$node" -accel tcg,tb-size=256 -cpu qemu64 -smp 1 -m "$MEMORY" \
+    -display none -serial "file:$STATE/$node.console" -monitor "unix:$STATE/$node.monitor,server,nowait" \
+    -pidfile "$STATE/$node.pid" -daemonize \
+    -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
+    -append "root=/dev/vda rw console=ttyS0 systemd.hostname=$node twonode.sshkey=$key twonode.net=10.213.30.1$n/24,10.213.40.1$n/24" \
+    -drive "file=$STATE/$node.qcow2,if=none,id=root,format=qcow2" -device "virtio-blk-pci,drive=root,addr=0x6" \
+    -drive "file=$STATE/$node-data.raw,if=none,id=data,format=raw,cache=none" \
+    -device "virtio-blk-pci,drive=data,addr=0x7" \
+    -drive "file=$STATE/sbd.raw,if=none,id=sbd,format=raw,cache=none,file.locking=off" \
+    -device "virtio-blk-pci,drive=sbd,addr=0x8,share-rw=on" \
+    -netdev "user,id=host,restrict=on,hostfwd=tcp:127.0.0.1:222$n-:22" -device "virtio-net-pci,netdev=host,addr=0x3" \
+    -netdev "socket,id=svc,udp=127.0.0.1:2400$peer,localaddr=127.0.0.1:2400$n" \
+    -device "virtio-net-pci,netdev=svc,addr=0x4,mac=52:54:00:30:00:1$n" \
+    -netdev "socket,id=repl,udp=127.0.0.1:2410$peer,localaddr=127.0.0.1:2410$n" \
+    -device "virtio-net-pci,netdev=repl,addr=0x5,mac=52:54:00:40:00:1$n" \
+    -device i6300esb -action watchdog=reset
+}
+
+wait_for_ssh() {
+  local node=$1 n deadline
+  n=$(index_of "$node")
+  deadline=$((SECONDS + 240))
+  until ssh -q -p "222$n" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o ConnectTimeout=5 -i "$STATE/ssh/id_ed25519" root@127.0.0.1 true 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "$node: no SSH after 240 s; console:"
+      tail -n 30 "$STATE/$node.console" >&2 || true
+      return 1
+    fi
+    sleep 2
+  done
+}
+
+cmd_up() {
+  local image node start=$SECONDS
+  image=$("$HERE/vm-image.sh")
+  mkdir -p "$STATE/ssh" && chmod 0700 "$STATE/ssh"
+  [ -s "$STATE/ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C twonode-vm-bed -f "$STATE/ssh/id_ed25519"
+  [ -f "$STATE/sbd.raw" ] || truncate -s 16M "$STATE/sbd.raw"
+  for node in "${NODES[@]}"; do start_vm "$node" "$image"; done
+  for node in "${NODES[@]}"; do wait_for_ssh "$node"; done
+  log "VMs up in $((SECONDS - start)) s: ${NODES[*]}; SSH on 127.0.0.1:2221/2222; service 10.213.30.0/24, replication 10.213.40.0/24"
+}
+
+cmd_down() {
+  local node
+  for node in "${NODES[@]}"; do
+    if pid_alive "$STATE/$node.pid"; then kill "$(cat "$STATE/$node.pid")" 2>/dev/null || true; fi
+  done
+  sleep 1
+  rm -rf "$STATE"
+  log "VMs are down"
+}
+
+cmd_status() {
+  local node
+  for node in "${NODES[@]}"; do
+    if pid_alive "$STATE/$node.pid"; then echo "$node running (pid $(cat "$STATE/$node.pid"))"; else echo "$node stopped"; fi
+  done
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
