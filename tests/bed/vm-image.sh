@@ -2,7 +2,7 @@
 # Builds the VM bed's Debian 12 guest (kernel with DRBD 8.4, drbd-utils, the cluster stack, SBD)
 # from Debian packages, as a raw ext4 root image plus the kernel and initrd to boot it directly.
 # Prints the directory holding vmlinuz, initrd.img and root.raw. The directory name is this
-# file's hash, so the image is rebuilt exactly when its recipe changes.
+# recipe's hash (with debian-rootfs.sh), so the image is rebuilt exactly when the recipe changes.
 set -euo pipefail
 
 CACHE=${TWONODE_BED_CACHE:-/var/cache/twonode-bed}
@@ -15,14 +15,10 @@ GUEST_PACKAGES=(linux-image-amd64 initramfs-tools drbd-utils e2fsprogs corosync 
 
 log() { printf '[vm-image] %s\n' "$*" >&2; }
 
-debian_mirror() {
-  local uri
-  uri=$(grep -hoE '^(URIs:|deb) +[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-        | awk '{print $2}' | head -n1 || true)
-  echo "${uri:-}"
-}
+# shellcheck source=tests/bed/debian-rootfs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian-rootfs.sh"
 
-out=$CACHE/vm-$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)
+out=$CACHE/vm-$(recipe_hash "${BASH_SOURCE[0]}")
 if [ -s "$out/root.raw" ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ]; then
   log "guest image $out is cached"
   echo "$out"
@@ -33,21 +29,7 @@ root=$(mktemp -d "$CACHE/vmroot.XXXXXX")
 cleanup() { umount -R "$root/proc" "$root/sys" "$root/dev" 2>/dev/null || true; rm -rf "$root"; }
 trap cleanup EXIT
 log "building the guest image (debootstrap, kernel, cluster stack; a few minutes)"
-mirror=$(debian_mirror)
-debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$root" ${mirror:+"$mirror"} \
-  >"$CACHE/vm-debootstrap.log" 2>&1 || { tail -n 30 "$CACHE/vm-debootstrap.log" >&2; exit 1; }
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
-mount -t proc proc "$root/proc"
-mount --rbind /sys "$root/sys"
-mount --rbind /dev "$root/dev"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  "${GUEST_PACKAGES[@]}" >"$CACHE/vm-apt.log" 2>&1 || { tail -n 30 "$CACHE/vm-apt.log" >&2; exit 1; }
-chroot "$root" apt-get clean
-umount -R "$root/proc" "$root/sys" "$root/dev"
-rm -f "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf" "$root/etc/hostname" "$root/etc/corosync/authkey"
-: >"$root/etc/machine-id"
+debian_rootfs "$root" "$CACHE/vm" "$BASE_PACKAGES" "${GUEST_PACKAGES[@]}"
 
 # Per-VM settings come on the kernel command line (one image for both VMs):
 #   systemd.hostname=NAME  twonode.sshkey=BASE64(public key)  twonode.net=SVC_CIDR,REPL_CIDR
