@@ -17,7 +17,6 @@ from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     start_delay_errors,
     tolerance_errors,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
@@ -40,10 +39,6 @@ def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fenc
     return errors
 
 
-def _fence_cib_objects(devices, survivor, race_delay):
-    return fence_cib_objects(devices, survivor, race_delay)
-
-
 def _parse(parser, text, what):
     try:
         return parser(text)
@@ -55,19 +50,14 @@ def crm_mon_summary(xml_text):
     return _parse(parse_crm_mon, xml_text, "crm_mon output")
 
 
-def corosync_links(text):
-    return _parse(parse_cfgtool_status, text, "corosync-cfgtool -s output")
-
-
 class FilterModule(object):
     def filters(self):
         return {
             "duration_ms": _duration_ms,
             "cluster_input_errors": cluster_input_errors,
-            "fence_cib_objects": _fence_cib_objects,
+            "fence_cib_objects": fence_cib_objects,
             "cluster_node_list": node_list,
             "authkey_source": authkey_source,
             "crm_mon_summary": crm_mon_summary,
-            "corosync_links": corosync_links,
             "status_lines": status_lines,
         }

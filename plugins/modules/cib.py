@@ -278,13 +278,6 @@ from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyE
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, plan, secret_values
 
 
-def run(module, args, check_rc=True, ok_rcs=(0,)):
-    rc, out, err = module.run_command(args)
-    if check_rc and rc not in ok_rcs:
-        module.fail_json(msg="%s failed (rc=%d): %s" % (args[0], rc, (err or out).strip()), rc=rc)
-    return rc, out, err
-
-
 def main():
     primitive_spec = dict(
         id=dict(type="str", required=True),
@@ -330,7 +323,9 @@ def main():
         if not module.get_bin_path(tool):
             module.fail_json(msg="%s not found: install pacemaker-cli-utils on this node" % tool)
 
-    live = run(module, ["cibadmin", "--query"])[1]
+    rc, live, err = module.run_command(["cibadmin", "--query"])
+    if rc != 0:
+        module.fail_json(msg="cibadmin --query failed (rc=%d): %s" % (rc, (err or live).strip()), rc=rc)
     try:
         result = plan(live, desired)
     except PlanError as exc:
