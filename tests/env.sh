@@ -5,7 +5,8 @@ set -euo pipefail
 
 TWONODE_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TWONODE_VENV=${TWONODE_VENV:-$TWONODE_REPO/.venv}
-HOST_PACKAGES=(podman runc debootstrap socat openssl openssh-client python3-venv curl iproute2 shellcheck git)
+HOST_PACKAGES=(podman runc debootstrap socat openssl openssh-client python3-venv curl iproute2 shellcheck git
+               qemu-system-x86 qemu-utils)
 
 twonode_host_packages() {
   local missing=() pkg

@@ -14,6 +14,9 @@ from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     fence_device_errors,
     member_errors,
     node_list,
+    sbd_errors,
+    sbd_fence_devices,
+    sbd_stonith_timeout,
     start_delay_errors,
     tolerance_errors,
 )
@@ -60,4 +63,7 @@ class FilterModule(object):
             "authkey_source": authkey_source,
             "crm_mon_summary": crm_mon_summary,
             "status_lines": status_lines,
+            "sbd_errors": sbd_errors,
+            "sbd_fence_devices": sbd_fence_devices,
+            "sbd_stonith_timeout": sbd_stonith_timeout,
         }

@@ -81,18 +81,18 @@ def vip_errors(groups, nodes):
     return errors
 
 
-def resources_input_errors(groups, nodes):
+def resources_input_errors(groups, nodes, drbd_resources=None):
     """Every problem with resources_groups, as sentences; empty when all is well."""
     if not isinstance(groups, list):
         return ["resources_groups must be a list of groups"]
-    errors = group_errors(groups, [n["name"] for n in nodes])
+    errors = group_errors(groups, [n["name"] for n in nodes], drbd_resources)
     errors.extend(vip_errors([g for g in groups if isinstance(g, dict)], nodes))
     return errors
 
 
-def resources_cib_objects(groups, service_net, defaults):
+def resources_cib_objects(groups, service_net, defaults, drbd_resources=None):
     _need_netaddr()
-    return cib_objects(groups, netaddr.IPNetwork(service_net).prefixlen, defaults)
+    return cib_objects(groups, netaddr.IPNetwork(service_net).prefixlen, defaults, drbd_resources=drbd_resources)
 
 
 class FilterModule(object):

@@ -124,12 +124,13 @@ def fence_device_errors(devices, node_names, allow_no_fencing):
         if not re.match(r"^fence_[A-Za-z0-9_]+$", agent):
             errors.append("%s: agent %r is not a fence agent name (fence_ipmilan, "
                           "fence_redfish, fence_docker, ...)" % (where, agent or None))
-        target = device.get("fences")
-        if target not in node_names:
-            errors.append("%s: fences %r, which is not a node of this cluster (%s)"
-                          % (where, target, ", ".join(sorted(node_names))))
-        else:
-            fenced.add(target)
+        targets = device.get("fences")
+        for target in targets if isinstance(targets, list) and targets else [targets]:
+            if target not in node_names:
+                errors.append("%s: fences %r, which is not a node of this cluster (%s)"
+                              % (where, target, ", ".join(sorted(node_names))))
+            else:
+                fenced.add(target)
         params = device.get("params", {})
         if not isinstance(params, dict):
             errors.append("%s: params must be a mapping of agent parameters" % where)
@@ -145,18 +146,21 @@ def fence_device_errors(devices, node_names, allow_no_fencing):
 def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s"):
     """Pacemaker objects for the fence devices: stonith primitives and location constraints.
 
-    The device that fences `survivor` waits `race_delay` before it shoots, so when the link
-    breaks and both nodes try to fence each other at once, the survivor wins the race.
-    Each device is kept off the node it fences (a node never fences itself).
+    A device fences one node (`fences: name`) or several (`fences: [names]`, for example SBD).
+    Fencing the survivor waits `race_delay` first, so when the link breaks and both nodes try
+    to fence each other at once, the survivor wins the race (a device that fences several nodes
+    gets a per-node delay map). A device that fences one node is kept off that node.
     """
     resources = []
     constraints = []
     for device in devices or []:
+        targets = device["fences"] if isinstance(device["fences"], list) else [device["fences"]]
         params = dict(device.get("params") or {})
         if "pcmk_host_list" not in params and "pcmk_host_map" not in params:
-            params["pcmk_host_list"] = device["fences"]
-        if device["fences"] == survivor and race_delay and "pcmk_delay_base" not in params:
-            params["pcmk_delay_base"] = str(race_delay)
+            params["pcmk_host_list"] = " ".join(targets)
+        if survivor in targets and race_delay and "pcmk_delay_base" not in params:
+            params["pcmk_delay_base"] = str(race_delay) if len(targets) == 1 else \
+                ";".join("%s:%s" % (t, race_delay if t == survivor else "0s") for t in targets)
         resources.append({
             "id": device["name"],
             "class": "stonith",
@@ -166,14 +170,47 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s"):
             "ops": [{"name": "monitor", "interval": str(device.get("monitor_interval", monitor_interval))}],
             "secret_params": list(device.get("secret_params") or []),
         })
-        constraints.append({
-            "kind": "location",
-            "id": "location-%s-avoids-%s" % (device["name"], device["fences"]),
-            "rsc": device["name"],
-            "node": device["fences"],
-            "score": "-INFINITY",
-        })
+        if len(targets) == 1:
+            constraints.append({
+                "kind": "location",
+                "id": "location-%s-avoids-%s" % (device["name"], targets[0]),
+                "rsc": device["name"],
+                "node": targets[0],
+                "score": "-INFINITY",
+            })
     return {"resources": resources, "constraints": constraints}
+
+
+def sbd_errors(devices, watchdog_timeout):
+    """Problems with the SBD settings (devices: shared disks; watchdog_timeout: seconds)."""
+    errors = []
+    if not isinstance(devices, list):
+        return ["cluster_sbd_devices must be a list of disk paths"]
+    if len(devices) > 3:
+        errors.append("cluster_sbd_devices: SBD uses one to three disks (got %d)" % len(devices))
+    for device in devices:
+        if not str(device).startswith("/dev/") or ";" in str(device) or "," in str(device):
+            errors.append("cluster_sbd_devices: %r is not a disk path under /dev" % (device,))
+    if len(set(devices)) != len(devices):
+        errors.append("cluster_sbd_devices lists a disk twice")
+    if isinstance(watchdog_timeout, bool) or not isinstance(watchdog_timeout, int) or not 1 <= watchdog_timeout <= 60:
+        errors.append("cluster_sbd_watchdog_timeout must be whole seconds, 1-60 (got %r)" % (watchdog_timeout,))
+    return errors
+
+
+def sbd_fence_devices(devices, node_names):
+    """The fence device SBD needs ([] without SBD disks): fence_sbd, fencing either node."""
+    if not devices:
+        return []
+    return [{"name": "fence-sbd", "agent": "fence_sbd", "fences": list(node_names),
+             "params": {"devices": ",".join(devices)}}]
+
+
+def sbd_stonith_timeout(watchdog_timeout, race_delay_ms):
+    """Seconds Pacemaker should allow a fence operation with SBD: the message wait (twice the
+    watchdog timeout) plus 20 %, plus the race delay, and never below Pacemaker's default 60 s."""
+    msgwait = 2 * watchdog_timeout
+    return max(60, -(-msgwait * 12 // 10) + -(-race_delay_ms // 1000))
 
 
 def node_list(members):

@@ -4,10 +4,10 @@
 """Turn the inventory's resource groups into Pacemaker objects for the cib module.
 
 A group always runs in this order on one node:
-    [storage head: DRBD promotable clone -> Filesystem]  (hook, filled by the DRBD role)
+    [storage: Filesystem on the DRBD device, only where DRBD is promoted]
     -> virtual IP(s) -> services
-The storage head is `storage_head()`; today it adds nothing, and a group that asks for
-storage is refused by the role's checks until the DRBD support lands.
+With storage the DRBD resource becomes a promotable clone beside the group; a colocation
+and an order constraint keep the group on the promoted instance, started after promotion.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,6 +33,16 @@ CATALOGUE = {
 VIP_OPS = [{"name": "monitor", "interval": "10s", "timeout": "20s"},
            {"name": "start", "interval": "0s", "timeout": "20s"},
            {"name": "stop", "interval": "0s", "timeout": "20s"}]
+DRBD_OPS = [{"name": "monitor", "interval": "29s", "role": "Promoted", "timeout": "30s"},
+            {"name": "monitor", "interval": "31s", "role": "Unpromoted", "timeout": "30s"},
+            {"name": "start", "interval": "0s", "timeout": "240s"},
+            {"name": "stop", "interval": "0s", "timeout": "100s"},
+            {"name": "promote", "interval": "0s", "timeout": "90s"},
+            {"name": "demote", "interval": "0s", "timeout": "90s"},
+            {"name": "notify", "interval": "0s", "timeout": "90s"}]
+FS_OPS = [{"name": "monitor", "interval": "20s", "timeout": "40s"},
+          {"name": "start", "interval": "0s", "timeout": "60s"},
+          {"name": "stop", "interval": "0s", "timeout": "60s"}]
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _AGENT = re.compile(r"^(ocf:[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+|systemd:[A-Za-z0-9_.@-]+|lsb:[A-Za-z0-9_.-]+|"
                     r"service:[A-Za-z0-9_.-]+)$")
@@ -50,10 +60,32 @@ def custom_agent(service):
     return parts[0], None, parts[1]
 
 
-def group_errors(groups, node_names):
+def storage_errors(where, storage, drbd_resources, drbd_owner, group_name):
+    """Problems with a group's storage: {drbd: resource name, mountpoint, options}."""
+    if not isinstance(storage, dict):
+        return ["%s: storage must be a mapping {drbd: <resource>, mountpoint: /path}" % where]
+    errors = []
+    known = dict((r.get("name"), r) for r in drbd_resources or [] if isinstance(r, dict))
+    name = storage.get("drbd")
+    if name not in known:
+        errors.append("%s: storage.drbd %r is not one of drbd_resources (%s)"
+                      % (where, name, ", ".join(sorted(str(k) for k in known)) or "none defined"))
+    elif known[name].get("filesystem", "ext4") == "none":
+        errors.append("%s: DRBD resource %r has filesystem none; a group mounts a filesystem" % (where, name))
+    elif name in drbd_owner:
+        errors.append("%s: DRBD resource %r is already the storage of group %r" % (where, name, drbd_owner[name]))
+    else:
+        drbd_owner[name] = group_name
+    mountpoint = str(storage.get("mountpoint") or "")
+    if not mountpoint.startswith("/") or mountpoint.rstrip("/") == "" or " " in mountpoint:
+        errors.append("%s: storage.mountpoint must be an absolute directory path (got %r)" % (where, mountpoint or None))
+    return errors
+
+
+def group_errors(groups, node_names, drbd_resources=None):
     """Problems with the groups that do not need addresses (see the filter for the VIP checks)."""
     errors = []
-    seen_groups, service_owner = set(), {}
+    seen_groups, service_owner, drbd_owner = set(), {}, {}
     for index, group in enumerate(groups or []):
         name = group.get("name") if isinstance(group, dict) else None
         where = "resources_groups[%d]" % index
@@ -91,8 +123,8 @@ def group_errors(groups, node_names):
         if preferred and preferred not in node_names:
             errors.append("%s: preferred_node %r is not a node of this cluster (%s)"
                           % (where, preferred, ", ".join(sorted(node_names))))
-        if group.get("storage"):
-            errors.append("%s: storage (DRBD and a filesystem) is not supported by this release" % where)
+        if "storage" in group:
+            errors.extend(storage_errors(where, group["storage"], drbd_resources, drbd_owner, name))
         for key in ("failure_timeout",):
             if key in group:
                 try:
@@ -106,13 +138,36 @@ def group_errors(groups, node_names):
     return errors
 
 
-def storage_head(group):
-    """The DRBD promotable clone and Filesystem that start a group (hook for the DRBD role).
+def storage_head(group, drbd_resources):
+    """The Filesystem that starts a group on DRBD, the DRBD promotable clone and the constraints.
 
     Returns (members, clones, constraints): members go first in the group, clones beside it,
-    constraints tie the group to the promoted DRBD instance. Nothing yet.
+    constraints keep the group where DRBD is promoted, started after the promotion.
     """
-    return [], [], []
+    storage = group.get("storage")
+    if not storage:
+        return [], [], []
+    res = [r for r in drbd_resources if r["name"] == storage["drbd"]][0]
+    name = group["name"]
+    clone_id = "%s-drbd-clone" % name
+    fs_params = {"device": "/dev/drbd%d" % res["minor"], "directory": storage["mountpoint"],
+                 "fstype": res.get("filesystem", "ext4")}
+    if storage.get("options"):
+        fs_params["options"] = storage["options"]
+    filesystem = {"id": "%s-fs" % name, "class": "ocf", "provider": "heartbeat", "type": "Filesystem",
+                  "params": fs_params, "ops": FS_OPS}
+    clone = {"id": clone_id, "promotable": True,
+             "primitive": {"id": "%s-drbd" % name, "class": "ocf", "provider": "linbit", "type": "drbd",
+                           "params": {"drbd_resource": res["name"]}, "ops": DRBD_OPS},
+             "meta": {"promoted-max": "1", "promoted-node-max": "1", "clone-max": "2", "clone-node-max": "1",
+                      "notify": "true"}}
+    constraints = [
+        {"kind": "colocation", "id": "%s-with-drbd-promoted" % name, "rsc": name, "with-rsc": clone_id,
+         "with-rsc-role": "Promoted", "score": "INFINITY"},
+        {"kind": "order", "id": "%s-after-drbd-promoted" % name, "first": clone_id, "first-action": "promote",
+         "then": name, "then-action": "start"},
+    ]
+    return [filesystem], [clone], constraints
 
 
 def _vip(group, index, address, prefixlen, nic):
@@ -140,14 +195,14 @@ def _service(group, service):
     return spec
 
 
-def cib_objects(groups, prefixlen, defaults, nic=None):
+def cib_objects(groups, prefixlen, defaults, nic=None, drbd_resources=None):
     """Groups, clones and constraints for the cib module.
 
     defaults: {stickiness, migration_threshold, failure_timeout, preferred_score}
     """
     result = {"groups": [], "clones": [], "constraints": []}
     for group in groups or []:
-        head, clones, constraints = storage_head(group)
+        head, clones, constraints = storage_head(group, drbd_resources or [])
         members = list(head)
         for index, address in enumerate(group.get("vips") or [], 1):
             members.append(_vip(group, index, str(address), prefixlen, group.get("nic", nic)))
@@ -169,6 +224,14 @@ def cib_objects(groups, prefixlen, defaults, nic=None):
     return result
 
 
+def data_directory(group, service):
+    """Where a service keeps its data: on the group's DRBD filesystem when it has one, else None."""
+    storage = group.get("storage")
+    if not storage:
+        return None
+    return "%s/%s" % (str(storage["mountpoint"]).rstrip("/"), {"nginx": "www", "postfix": "mail"}.get(service, service))
+
+
 def services_used(groups):
     """{catalogue service: [the VIPs of the group it runs in]} for the role's configuration tasks."""
     used = {}
@@ -176,5 +239,6 @@ def services_used(groups):
         for service in group.get("services") or []:
             if isinstance(service, str) and service in CATALOGUE:
                 used[service] = {"vips": [str(v) for v in group.get("vips") or []], "group": group["name"],
-                                 "mail_domain": group.get("mail_domain")}
+                                 "mail_domain": group.get("mail_domain"),
+                                 "data": data_directory(group, service)}
     return used

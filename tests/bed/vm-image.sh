@@ -11,7 +11,7 @@ ROOT_SIZE=2G
 # Debootstrap cannot resolve virtual packages; the rest comes with apt in the chroot.
 BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,procps,ca-certificates,kmod,udev
 GUEST_PACKAGES=(linux-image-amd64 initramfs-tools drbd-utils e2fsprogs corosync pacemaker pacemaker-cli-utils
-                resource-agents fence-agents sbd curl)
+                resource-agents fence-agents sbd curl nginx postfix)
 
 log() { printf '[vm-image] %s\n' "$*" >&2; }
 
@@ -62,6 +62,9 @@ ExecStart=/usr/local/sbin/twonode-firstboot
 [Install]
 WantedBy=multi-user.target
 EOF
+# The VMs have no way out (nothing leaves this machine): the services the groups run come
+# preinstalled, stopped at boot like on a server where they were installed for a cluster.
+chroot "$root" systemctl disable nginx.service postfix.service drbd.service >/dev/null 2>&1 || true
 # The user-mode NIC (SSH from the host) takes DHCP from qemu.
 printf '[Match]\nName=ens3\n[Network]\nDHCP=ipv4\n' >"$root/etc/systemd/network/10-host.network"
 chroot "$root" systemctl enable twonode-firstboot.service systemd-networkd.service >/dev/null 2>&1

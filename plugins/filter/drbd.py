@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the drbd role uses: input checks and the per-node view of a resource."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import resource_disk, resource_errors
+
+
+def drbd_input_errors(resources, nodes):
+    """Problems with drbd_resources; nodes: [{name, address, addresses}] per node of the pair."""
+    errors = resource_errors(resources, nodes)
+    for node in nodes:
+        address = str(node.get("address") or "")
+        if address and address not in [str(a) for a in node.get("addresses") or []]:
+            errors.append("node %s: replication address %s is not an address of that node" % (node["name"], address))
+    return errors
+
+
+def drbd_disk(resource, node):
+    """The backing disk of a resource on one node."""
+    return resource_disk(resource, node)
+
+
+def drbd_address(address, port):
+    """DRBD's address syntax: `ipv4 a.b.c.d:port` or `ipv6 [a::b]:port`."""
+    address = str(address)
+    return "ipv6 [%s]:%s" % (address, port) if ":" in address else "ipv4 %s:%s" % (address, port)
+
+
+def drbd_progress(status):
+    """One line about a resource's mirror, from the drbd_resource module's status."""
+    line = "%s: %s, disks %s/%s" % (status.get("name", "DRBD"), status.get("connection"),
+                                   status.get("disk"), status.get("peer_disk"))
+    if status.get("sync_percent") is not None:
+        line += ", first mirror %.1f%% done" % status["sync_percent"]
+        if status.get("sync_finish"):
+            line += ", about %s left" % status["sync_finish"]
+    return line
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "drbd_input_errors": drbd_input_errors,
+            "drbd_disk": drbd_disk,
+            "drbd_address": drbd_address,
+            "drbd_progress": drbd_progress,
+        }

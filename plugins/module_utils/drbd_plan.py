@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks and decisions for DRBD resources; no commands are run here.
+
+- resource_errors: what is wrong with the inventory's drbd_resources, before anything changes.
+- metadata_action: whether a backing disk may get DRBD metadata (never over data, unless the
+  user named the disk in the wipe list).
+- first_sync_action: whether a pair is brand new, so one node may be forced primary to start
+  the first mirror, and whether a filesystem may be created on it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_RATE = re.compile(r"^[1-9][0-9]*[KMG]?$")
+PROTOCOLS = ("A", "B", "C")
+FILESYSTEMS = ("ext4", "xfs", "none")
+# DRBD 8.4's "just created" current generation identifier (nothing was ever written).
+JUST_CREATED_UUID = "0000000000000004"
+
+
+def resource_disk(resource, node):
+    """The backing disk of a resource on one node: `disk` is a path, or {node: path}."""
+    disk = resource.get("disk")
+    if isinstance(disk, dict):
+        return disk.get(node)
+    return disk
+
+
+def resource_errors(resources, nodes):
+    """Problems with drbd_resources. nodes: [{name, address}] (the replication address per node)."""
+    errors = []
+    names, minors, ports = set(), {}, {}
+    node_names = [n["name"] for n in nodes]
+    if len(nodes) != 2:
+        errors.append("DRBD here mirrors between exactly two nodes (got %d)" % len(nodes))
+    for node in nodes:
+        if not node.get("address"):
+            errors.append("node %s has no replication address (drbd_address or cluster_ring1_addr)" % node["name"])
+    for index, res in enumerate(resources or []):
+        name = res.get("name") if isinstance(res, dict) else None
+        if not name or not _NAME.match(str(name)):
+            errors.append("drbd_resources[%d]: name %r is not a valid DRBD resource name" % (index, name))
+            continue
+        where = "DRBD resource %r" % name
+        if name in names:
+            errors.append("%s is defined twice" % where)
+        names.add(name)
+        minor = res.get("minor")
+        if isinstance(minor, bool) or not isinstance(minor, int) or not 0 <= minor <= 1048575:
+            errors.append("%s: minor must be a whole number 0-1048575 (the device is /dev/drbd<minor>)" % where)
+        elif minor in minors:
+            errors.append("%s: minor %d is already used by %r" % (where, minor, minors[minor]))
+        else:
+            minors[minor] = name
+        port = res.get("port")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1024 <= port <= 65535:
+            errors.append("%s: port must be a TCP port 1024-65535 (got %r)" % (where, port))
+        elif port in ports:
+            errors.append("%s: port %d is already used by %r" % (where, port, ports[port]))
+        else:
+            ports[port] = name
+        for node in node_names:
+            disk = resource_disk(res, node)
+            if not disk or not str(disk).startswith("/dev/"):
+                errors.append("%s: no backing disk for node %s (disk: a /dev path, or {node: path})" % (where, node))
+        if isinstance(res.get("disk"), dict):
+            unknown = sorted(set(res["disk"]) - set(node_names))
+            if unknown:
+                errors.append("%s: disk names nodes that are not in this pair: %s" % (where, ", ".join(unknown)))
+        if res.get("protocol", "C") not in PROTOCOLS:
+            errors.append("%s: protocol must be A (asynchronous, for a distant or slow link), B or C "
+                          "(synchronous, the default)" % where)
+        rate = res.get("resync_rate")
+        if rate is not None and not _RATE.match(str(rate)):
+            errors.append("%s: resync_rate %r is not a rate like 100M or 40960K" % (where, rate))
+        if res.get("filesystem", "ext4") not in FILESYSTEMS:
+            errors.append("%s: filesystem must be one of %s" % (where, ", ".join(FILESYSTEMS)))
+    return errors
+
+
+def parse_blkid_export(text):
+    """`blkid -p -o export DEV` -> {KEY: value}."""
+    found = {}
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            found[key.strip()] = value.strip()
+    return found
+
+
+def describe_signature(found):
+    """Plain words for what blkid found on a disk, or '' when it found nothing."""
+    if found.get("TYPE"):
+        return "%s data%s" % (found["TYPE"], " (label %s)" % found["LABEL"] if found.get("LABEL") else "")
+    if found.get("PTTYPE"):
+        return "a %s partition table" % found["PTTYPE"]
+    if found:
+        return "a signature (%s)" % ", ".join("%s=%s" % kv for kv in sorted(found.items()))
+    return ""
+
+
+def metadata_action(has_metadata, signature, in_wipe_list, disk, mounted=False):
+    """What to do about DRBD metadata on a backing disk: (action, reason).
+
+    action: "keep" (metadata is there), "create" (an empty disk), "wipe" (the user listed this
+    disk in the wipe list: erase its signatures, then create), or "refuse".
+    """
+    if has_metadata:
+        return "keep", "%s already has DRBD metadata" % disk
+    if mounted:
+        return "refuse", "%s is mounted or in use; DRBD needs the whole disk to itself" % disk
+    if not signature:
+        return "create", "%s holds no data" % disk
+    if in_wipe_list:
+        return "wipe", "%s holds %s and is in the wipe list: its data is erased" % (disk, signature)
+    return "refuse", ("%s holds %s and no DRBD metadata. Refusing to put DRBD on it, which would destroy "
+                      "that data. If the data is expendable, add %s to drbd_wipe_disks."
+                      % (disk, signature, disk))
+
+
+def first_sync_action(local, peer_disk, connection, current_uuid, fs_signature, filesystem):
+    """Whether to start the first mirror of a brand-new pair from this node: (steps, reason).
+
+    local: this node's disk state; peer_disk: the peer's as this node sees it; connection: the
+    connection state; current_uuid: this node's current generation id (None if unknown, DRBD 9).
+    steps: [] (nothing to do), or a subset of ["primary", "mkfs", "secondary"] in that order.
+    Raises ValueError when the pair is not ready for it.
+    """
+    if local != "Inconsistent" or peer_disk != "Inconsistent":
+        return [], "the pair already has a good copy (disks %s/%s)" % (local, peer_disk)
+    if connection != "Connected":
+        raise ValueError("the nodes are not connected (%s); the first mirror needs both nodes" % connection)
+    if current_uuid is not None and current_uuid.upper() != JUST_CREATED_UUID:
+        raise ValueError("both disks are Inconsistent but this node's data has history (current UUID %s); "
+                         "decide by hand which node holds the good copy" % current_uuid)
+    steps = ["primary"]
+    if filesystem != "none" and not fs_signature:
+        steps.append("mkfs")
+    steps.append("secondary")
+    return steps, "a brand-new pair: this node becomes the first sync source"
+
+
+def parse_get_gi(text):
+    """`drbdadm get-gi RES` (8.4) -> the current generation id, or None."""
+    first = (text or "").strip().split(":", 1)[0]
+    return first if re.match(r"^[0-9A-Fa-f]{16}$", first) else None

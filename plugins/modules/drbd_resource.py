@@ -1,0 +1,338 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: drbd_resource
+short_description: Bring up a DRBD resource safely, and start the first mirror of a brand-new pair
+description:
+  - With I(state=up), makes sure the resource's backing disk has DRBD metadata and the running
+    resource matches its configuration file (C(drbdadm adjust)).
+  - Metadata is created only on a disk that holds none and where C(blkid) finds no filesystem,
+    partition table, RAID or LVM signature. A disk that holds data is refused unless I(wipe) is true
+    (the user listed it in the wipe list); then its signatures are erased first.
+  - With I(state=first_sync), on one node of a pair whose disks are both C(Inconsistent) and whose
+    metadata was never used, forces this node primary to start the first mirror, creates the
+    filesystem on the DRBD device if it has none, and makes the node secondary again so Pacemaker
+    can take over. On a pair that already has a good copy it does nothing.
+  - The first mirror runs in the background; the module reports its progress and does not wait for it.
+version_added: "0.1.0"
+author:
+  - twonode.ha contributors
+options:
+  name:
+    description: The DRBD resource name, as in its configuration file.
+    type: str
+    required: true
+  disk:
+    description: The resource's backing disk on this node (needed for I(state=up)).
+    type: path
+  state:
+    description:
+      - C(up) creates metadata if the disk is empty and applies the configuration.
+      - C(first_sync) starts the first mirror from this node if the pair is brand new.
+    type: str
+    choices: [up, first_sync]
+    default: up
+  wipe:
+    description:
+      - The user listed I(disk) in the wipe list. Only then is a disk that holds data (and no DRBD
+        metadata) erased and given DRBD metadata. Its data is lost.
+    type: bool
+    default: false
+  filesystem:
+    description: Filesystem created on a brand-new pair's device by I(state=first_sync); C(none) for none.
+    type: str
+    choices: [ext4, xfs, none]
+    default: ext4
+  mkfs_options:
+    description: Extra options for C(mkfs).
+    type: list
+    elements: str
+    default: []
+  connect_timeout:
+    description: Seconds I(state=first_sync) waits for the peer to connect.
+    type: int
+    default: 120
+attributes:
+  check_mode:
+    support: full
+    description: Reports what it would do (create metadata, adjust, first sync) and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the resource's state before and after.
+notes:
+  - Works with the DRBD 8.4 kernel module and DRBD 9 through drbd-utils 9 (C(drbdadm)).
+requirements:
+  - drbd-utils, util-linux (blkid, wipefs), e2fsprogs or xfsprogs for the filesystem
+"""
+
+EXAMPLES = r"""
+- name: Bring up r0 (metadata only on an empty disk)
+  twonode.ha.drbd_resource:
+    name: r0
+    disk: /dev/vdb
+
+- name: Start the first mirror from the first node and create the filesystem once
+  twonode.ha.drbd_resource:
+    name: r0
+    state: first_sync
+    filesystem: ext4
+  run_once: true
+
+- name: Reuse a disk that held an old filesystem (its data is erased)
+  twonode.ha.drbd_resource:
+    name: r1
+    disk: /dev/sdc
+    wipe: true
+"""
+
+RETURN = r"""
+metadata:
+  description: What happened to the metadata (C(kept), C(created), C(wiped and created)); I(state=up) only.
+  returned: state is up
+  type: str
+  sample: created
+adjusted:
+  description: The C(drbdsetup) commands C(drbdadm adjust) ran (or would run) to match the configuration.
+  returned: state is up
+  type: list
+  elements: str
+  sample: ["drbdsetup-84 attach 0 /dev/vdb /dev/vdb internal"]
+steps:
+  description: The first-sync steps taken (C(primary), C(mkfs), C(secondary)); I(state=first_sync) only.
+  returned: state is first_sync
+  type: list
+  elements: str
+  sample: [primary, mkfs, secondary]
+reason:
+  description: Why the module did what it did, in plain words.
+  returned: always
+  type: str
+  sample: a brand-new pair, this node becomes the first sync source
+status:
+  description: The resource after the change.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The resource name.
+      type: str
+    role:
+      description: This node's role and the peer's (C(Secondary/Secondary)).
+      type: str
+    disk:
+      description: This node's disk state.
+      type: str
+    peer_disk:
+      description: The peer's disk state as this node sees it.
+      type: str
+    connection:
+      description: The connection state.
+      type: str
+    sync_percent:
+      description: Percent of the resync done, while one runs.
+      type: float
+    sync_finish:
+      description: Estimated time left for the resync, while one runs.
+      type: str
+  sample: {name: r0, role: Secondary/Secondary, disk: UpToDate, peer_disk: Inconsistent, connection: SyncSource,
+           sync_percent: 12.5, sync_finish: "0:01:10"}
+"""
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
+    describe_signature,
+    first_sync_action,
+    metadata_action,
+    parse_blkid_export,
+    parse_get_gi,
+)
+
+# 8.4 connection states in which the peer is connected (a resync may be running).
+_LINKED = ("Connected", "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "WFBitMapS", "WFBitMapT",
+           "WFSyncUUID", "StartingSyncS", "StartingSyncT")
+
+
+class Drbd(object):
+    """drbdadm for one resource, through the module's runner."""
+
+    def __init__(self, module, name):
+        self.module = module
+        self.name = name
+
+    def run(self, *args, **kwargs):
+        return self.module.run_command(list(args), **kwargs)
+
+    def must(self, *args, **kwargs):
+        rc, out, err = self.run(*args, **kwargs)
+        if rc != 0:
+            self.module.fail_json(msg="%s failed (rc %d): %s" % (" ".join(args), rc, (err or out).strip()))
+        return out
+
+    def state(self):
+        """{role, disk, peer_disk, connection, sync_percent, sync_finish}; role None when the resource is down."""
+        rc, role, dummy = self.run("drbdadm", "role", self.name)
+        if rc != 0:
+            return dict(name=self.name, role=None, disk=None, peer_disk=None, connection="down", sync_percent=None, sync_finish=None)
+        dstate = self.must("drbdadm", "dstate", self.name).strip().split("/")
+        cstate = self.must("drbdadm", "cstate", self.name).strip()
+        result = dict(name=self.name, role=role.strip(), disk=dstate[0], peer_disk=dstate[1] if len(dstate) > 1 else None,
+                      connection=cstate, sync_percent=None, sync_finish=None)
+        try:
+            with open("/proc/drbd") as handle:
+                proc = handle.read()
+        except IOError:
+            proc = ""
+        try:
+            for volume in collect(self.module.run_command, proc):
+                if volume["name"] == self.name:
+                    result.update(sync_percent=volume["sync_percent"], sync_finish=volume["sync_finish"])
+        except ValueError:
+            pass
+        return result
+
+    def current_uuid(self):
+        """This node's current generation id, or None when there is no metadata (or DRBD 9 hides it)."""
+        rc, out, dummy = self.run("drbdadm", "get-gi", self.name)
+        return parse_get_gi(out) if rc == 0 else None
+
+    def has_metadata(self):
+        rc, out, err = self.run("drbdadm", "get-gi", self.name)
+        if rc == 0:
+            return True
+        if "No valid meta data found" in out + err:
+            return False
+        # DRBD 9 wants a peer for get-gi; an attached disk has metadata by definition.
+        current = self.state()
+        return current["disk"] not in (None, "Diskless")
+
+
+def disk_in_use(disk):
+    """Whether the disk is mounted or held by another block device (LVM, RAID, crypt)."""
+    real = os.path.realpath(disk)
+    base = os.path.basename(real)
+    holders = "/sys/class/block/%s/holders" % base
+    if os.path.isdir(holders) and os.listdir(holders):
+        return True
+    with open("/proc/mounts") as handle:
+        return any(os.path.realpath(line.split()[0]) == real for line in handle if line.startswith("/dev/"))
+
+
+def bring_up(module, drbd):
+    p = module.params
+    if not p["disk"]:
+        module.fail_json(msg="disk is required with state=up")
+    if not os.path.exists(p["disk"]):
+        module.fail_json(msg="backing disk %s does not exist on this node. Nothing was changed." % p["disk"])
+    before = drbd.state()
+    changed = False
+    metadata = "kept"
+    if not drbd.has_metadata():
+        rc, out, err = drbd.run("blkid", "-p", "-o", "export", p["disk"])
+        if rc not in (0, 2):
+            module.fail_json(msg="blkid could not read %s: %s. Nothing was changed." % (p["disk"], (err or out).strip()))
+        signature = describe_signature(parse_blkid_export(out)) if rc == 0 else ""
+        action, reason = metadata_action(False, signature, p["wipe"], p["disk"], disk_in_use(p["disk"]))
+        if action == "refuse":
+            module.fail_json(msg=reason + " Nothing was changed.")
+        changed = True
+        metadata = "wiped and created" if action == "wipe" else "created"
+        if not module.check_mode:
+            if action == "wipe":
+                drbd.must("wipefs", "--all", p["disk"])
+                drbd.must("drbdadm", "create-md", "--force", drbd.name)
+            else:
+                # drbdmeta looks further than blkid (any non-zero bytes where the metadata goes);
+                # it asks before overwriting them, and without a terminal the answer is no.
+                rc, out, err = drbd.run("drbdadm", "create-md", drbd.name, data="no\n")
+                if rc != 0 and "Found some data" in out + err:
+                    module.fail_json(msg="%s holds data where DRBD keeps its metadata (drbdmeta found some at the "
+                                         "end of the disk). Refusing to overwrite it. If the data is expendable, "
+                                         "add %s to drbd_wipe_disks. Nothing was changed." % (p["disk"], p["disk"]))
+                if rc != 0:
+                    module.fail_json(msg="drbdadm create-md %s failed (rc %d): %s" % (drbd.name, rc, (err or out).strip()))
+    adjusted = [line for line in drbd.must("drbdadm", "-d", "adjust", drbd.name).splitlines() if line.strip()] \
+        if metadata == "kept" else ["drbdadm up %s" % drbd.name]
+    if adjusted:
+        changed = True
+        if not module.check_mode:
+            drbd.must("drbdadm", "adjust", drbd.name)
+    after = drbd.state() if not module.check_mode else before
+    return dict(changed=changed, metadata=metadata, adjusted=adjusted, status=after,
+                reason="metadata %s; %s" % (metadata, "configuration applied" if adjusted else "configuration in effect"),
+                diff=dict(before="%s: %s\n" % (drbd.name, before), after="%s: %s\n" % (drbd.name, after)))
+
+
+def first_sync(module, drbd):
+    p = module.params
+    deadline = time.time() + p["connect_timeout"]
+    current = drbd.state()
+    if current["role"] is None:
+        module.fail_json(msg="resource %s is not up on this node; run state=up first" % drbd.name)
+    # A brand-new pair connects a few seconds after both nodes brought the resource up.
+    while current["connection"] not in _LINKED and time.time() < deadline:
+        time.sleep(2)
+        current = drbd.state()
+    device = drbd.must("drbdadm", "sh-dev", drbd.name).strip()
+    try:
+        # The filesystem check needs the device readable, so it is repeated once primary.
+        steps, reason = first_sync_action(current["disk"], current["peer_disk"], current["connection"],
+                                          drbd.current_uuid(), "", p["filesystem"])
+    except ValueError as exc:
+        module.fail_json(msg="cannot start the first mirror of %s: %s. Nothing was changed." % (drbd.name, exc),
+                         status=current)
+    done = []
+    if steps and not module.check_mode:
+        drbd.must("drbdadm", "primary", "--force", drbd.name)
+        done.append("primary")
+        rc, out, err = drbd.run("blkid", "-p", "-o", "export", device)
+        if rc not in (0, 2):
+            module.fail_json(msg="blkid could not read %s: %s" % (device, (err or out).strip()), steps=done)
+        if "mkfs" in steps and rc == 2:
+            drbd.must("mkfs.%s" % p["filesystem"], *(["-q"] + list(p["mkfs_options"]) + [device]))
+            done.append("mkfs")
+        elif "mkfs" in steps:
+            reason += "; %s already holds %s, no filesystem created" % (
+                device, describe_signature(parse_blkid_export(out)))
+        drbd.must("drbdadm", "secondary", drbd.name)
+        done.append("secondary")
+    after = drbd.state() if done else current
+    return dict(changed=bool(steps), steps=done or steps, reason=reason, status=after,
+                diff=dict(before="%s: %s\n" % (drbd.name, current), after="%s: %s\n" % (drbd.name, after)))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            disk=dict(type="path"),
+            state=dict(type="str", choices=["up", "first_sync"], default="up"),
+            wipe=dict(type="bool", default=False),
+            filesystem=dict(type="str", choices=["ext4", "xfs", "none"], default="ext4"),
+            mkfs_options=dict(type="list", elements="str", default=[]),
+            connect_timeout=dict(type="int", default=120),
+        ),
+        required_if=[("state", "up", ["disk"])],
+        supports_check_mode=True,
+    )
+    drbd = Drbd(module, module.params["name"])
+    rc, out, err = drbd.run("drbdadm", "dump", drbd.name)
+    if rc != 0:
+        module.fail_json(msg="DRBD resource %s is not configured on this node: %s" % (drbd.name, (err or out).strip()))
+    result = bring_up(module, drbd) if module.params["state"] == "up" else first_sync(module, drbd)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
