@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: lint, ansible-test sanity, unit tests, and the Molecule scenario on a real
-# two-node container cluster (built, converged twice, verified, fenced, destroyed).
+# Every test: lint, ansible-test sanity, unit tests, the Molecule scenario on a real two-node
+# container cluster, and the one on two qemu VMs with DRBD and SBD (each built, converged twice,
+# verified, fenced, destroyed).
 # Installs what it needs; safe to run again. Stops the container bed when it is done.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -25,6 +26,8 @@ stage "ansible-lint" ansible-lint
 stage "ansible-test sanity" bash tests/sanity.sh
 stage "unit tests" python -m pytest -q -p no:cacheprovider tests/unit
 stage "molecule (container bed)" molecule test --scenario-name default
+# One bed at a time: the VM bed needs both cores.
+stage "molecule (VM bed, DRBD)" molecule test --scenario-name vms
 
 echo
 [ ${#failures[@]} -eq 0 ] || echo "failed stages: ${failures[*]}"

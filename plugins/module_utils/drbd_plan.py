@@ -22,6 +22,9 @@ PROTOCOLS = ("A", "B", "C")
 FILESYSTEMS = ("ext4", "xfs", "none")
 # DRBD 8.4's "just created" current generation identifier (nothing was ever written).
 JUST_CREATED_UUID = "0000000000000004"
+# Connection states in which the peer is connected (a resync may be running).
+LINKED = ("Connected", "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "WFBitMapS", "WFBitMapT",
+          "WFSyncUUID", "StartingSyncS", "StartingSyncT", "Established")
 
 
 def resource_disk(resource, node):
@@ -130,13 +133,18 @@ def first_sync_action(local, peer_disk, connection, current_uuid, fs_signature, 
     local: this node's disk state; peer_disk: the peer's as this node sees it; connection: the
     connection state; current_uuid: this node's current generation id (None if unknown, DRBD 9).
     steps: [] (nothing to do), or a subset of ["primary", "mkfs", "secondary"] in that order.
-    Raises ValueError when the pair is not ready for it.
+    Raises ValueError when a brand-new pair is not ready for it, or the disks' history is unclear.
     """
-    if local != "Inconsistent" or peer_disk != "Inconsistent":
-        return [], "the pair already has a good copy (disks %s/%s)" % (local, peer_disk)
-    if connection != "Connected":
-        raise ValueError("the nodes are not connected (%s); the first mirror needs both nodes" % connection)
-    if current_uuid is not None and current_uuid.upper() != JUST_CREATED_UUID:
+    if local != "Inconsistent":
+        return [], "this node has a good copy (disk %s)" % local
+    fresh = current_uuid is None or current_uuid.upper() == JUST_CREATED_UUID
+    if connection not in LINKED:
+        if fresh:
+            raise ValueError("the nodes are not connected (%s); the first mirror needs both nodes" % connection)
+        return [], "this node's copy is behind and its peer is not connected (%s)" % connection
+    if peer_disk != "Inconsistent":
+        return [], "the peer has the good copy (disks %s/%s, %s)" % (local, peer_disk, connection)
+    if not fresh:
         raise ValueError("both disks are Inconsistent but this node's data has history (current UUID %s); "
                          "decide by hand which node holds the good copy" % current_uuid)
     steps = ["primary"]

@@ -153,16 +153,12 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     describe_signature,
+    LINKED,
     first_sync_action,
     metadata_action,
     parse_blkid_export,
     parse_get_gi,
 )
-
-# 8.4 connection states in which the peer is connected (a resync may be running).
-_LINKED = ("Connected", "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "WFBitMapS", "WFBitMapT",
-           "WFSyncUUID", "StartingSyncS", "StartingSyncT")
-
 
 class Drbd(object):
     """drbdadm for one resource, through the module's runner."""
@@ -281,7 +277,7 @@ def first_sync(module, drbd):
     if current["role"] is None:
         module.fail_json(msg="resource %s is not up on this node; run state=up first" % drbd.name)
     # A brand-new pair connects a few seconds after both nodes brought the resource up.
-    while current["connection"] not in _LINKED and time.time() < deadline:
+    while current["connection"] not in LINKED and time.time() < deadline:
         time.sleep(2)
         current = drbd.state()
     device = drbd.must("drbdadm", "sh-dev", drbd.name).strip()

@@ -11,7 +11,7 @@ ROOT_SIZE=2G
 # Debootstrap cannot resolve virtual packages; the rest comes with apt in the chroot.
 BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,procps,ca-certificates,kmod,udev
 GUEST_PACKAGES=(linux-image-amd64 initramfs-tools drbd-utils e2fsprogs corosync pacemaker pacemaker-cli-utils
-                resource-agents fence-agents sbd curl nginx postfix)
+                resource-agents fence-agents sbd psmisc curl nginx postfix)
 
 log() { printf '[vm-image] %s\n' "$*" >&2; }
 

@@ -145,3 +145,38 @@ def test_node_list_numbers_in_inventory_order():
 ])
 def test_authkey_source(states, expected):
     assert authkey_source([{"host": h, "has_key": k, "in_cluster": c} for h, k, c in states]) == expected
+
+
+def test_sbd_device_fences_both_nodes_and_the_survivor_waits():
+    from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import sbd_fence_devices
+    devices = sbd_fence_devices(["/dev/vdc"], ["vm1", "vm2"])
+    assert fence_device_errors(devices, ["vm1", "vm2"], False) == []
+    objects = fence_cib_objects(devices, survivor="vm1", race_delay="5s")
+    (resource,) = objects["resources"]
+    assert (resource["id"], resource["type"]) == ("fence-sbd", "fence_sbd")
+    assert resource["params"] == {"devices": "/dev/vdc", "pcmk_host_list": "vm1 vm2",
+                                  "pcmk_delay_base": "vm1:5s;vm2:0s"}
+    # One device for both nodes may run on either node.
+    assert objects["constraints"] == []
+    assert sbd_fence_devices([], ["vm1", "vm2"]) == []
+
+
+def test_sbd_settings_are_checked():
+    from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import sbd_errors
+    assert sbd_errors(["/dev/vdc"], 10) == []
+    assert "not a disk path" in sbd_errors(["vdc"], 10)[0]
+    assert "twice" in sbd_errors(["/dev/vdc", "/dev/vdc"], 10)[0]
+    assert "one to three" in sbd_errors(["/dev/a", "/dev/b", "/dev/c", "/dev/d"], 10)[0]
+    assert "whole seconds" in sbd_errors(["/dev/vdc"], 0)[0]
+    assert "whole seconds" in sbd_errors(["/dev/vdc"], "10")[0]
+
+
+def test_sbd_stonith_timeout_covers_the_message_wait():
+    from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import sbd_stonith_timeout
+    assert sbd_stonith_timeout(5, 5000) == 60
+    assert sbd_stonith_timeout(30, 5000) == 77   # msgwait 60 s + 20 % + 5 s race delay
+
+
+def test_a_device_must_fence_nodes_of_this_cluster():
+    errors = fence_device_errors([{"name": "f", "agent": "fence_sbd", "fences": ["vm1", "vm9"]}], ["vm1", "vm2"], False)
+    assert any("'vm9'" in e for e in errors) and any("no fence device fences node vm2" in e for e in errors)

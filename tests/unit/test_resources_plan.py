@@ -5,7 +5,7 @@ from ansible_collections.twonode.ha.plugins.filter.resources import (
     resources_input_errors,
     service_network,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import services_used
+from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import cib_objects, services_used
 
 NODES = [
     {"name": "node1", "service_network": "10.213.10.0/24", "addresses": ["10.213.10.11", "10.213.20.11"]},
@@ -60,7 +60,8 @@ def test_nodes_on_different_service_networks():
     ({"migration_threshold": -1}, "migration_threshold must be a whole number"),
     ({"name": "9web"}, "is not a valid id"),
     ({"vips": [], "services": []}, "has no virtual IP and no service"),
-    ({"storage": {"drbd": "r0"}}, "storage (DRBD and a filesystem) is not supported by this release"),
+    ({"storage": {"drbd": "r0"}}, "storage.drbd 'r0' is not one of drbd_resources (none defined)"),
+    ({"storage": "r0"}, "storage must be a mapping"),
 ])
 def test_bad_groups(changes, message):
     errors = resources_input_errors([group(**changes)], NODES)
@@ -97,8 +98,8 @@ def test_custom_service_agent():
 
 def test_services_used():
     assert services_used([group()]) == {
-        "nginx": {"vips": ["10.213.10.100"], "group": "services", "mail_domain": "testbed.example"},
-        "postfix": {"vips": ["10.213.10.100"], "group": "services", "mail_domain": "testbed.example"}}
+        "nginx": {"vips": ["10.213.10.100"], "group": "services", "mail_domain": "testbed.example", "data": None},
+        "postfix": {"vips": ["10.213.10.100"], "group": "services", "mail_domain": "testbed.example", "data": None}}
 
 
 def test_service_network_from_gathered_facts():
@@ -109,3 +110,47 @@ def test_service_network_from_gathered_facts():
     assert service_network(facts, "10.213.10.11") == "10.213.10.0/24"
     assert service_network(facts, "10.213.20.11") == "10.213.20.0/24"
     assert service_network(facts, "10.9.9.9") == ""
+
+
+DRBD = [{"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdb"},
+        {"name": "raw", "minor": 1, "port": 7790, "disk": "/dev/vdc", "filesystem": "none"}]
+
+
+@pytest.mark.parametrize("storage, message", [
+    ({"drbd": "r9", "mountpoint": "/srv"}, "storage.drbd 'r9' is not one of drbd_resources (r0, raw)"),
+    ({"drbd": "raw", "mountpoint": "/srv"}, "has filesystem none"),
+    ({"drbd": "r0", "mountpoint": "srv"}, "storage.mountpoint must be an absolute directory path"),
+    ({"drbd": "r0", "mountpoint": "/"}, "storage.mountpoint must be an absolute directory path"),
+])
+def test_bad_storage(storage, message):
+    errors = resources_input_errors([group(storage=storage)], NODES, DRBD)
+    assert any(message in e for e in errors), errors
+
+
+def test_one_drbd_resource_serves_one_group():
+    groups = [group(storage={"drbd": "r0", "mountpoint": "/srv/a"}),
+              group(name="second", vips=["10.213.10.101"], services=[], storage={"drbd": "r0", "mountpoint": "/srv/b"})]
+    errors = resources_input_errors(groups, NODES, DRBD)
+    assert any("already the storage of group 'services'" in e for e in errors), errors
+
+
+def test_a_group_on_drbd_starts_with_its_filesystem_where_drbd_is_promoted():
+    storage_group = group(storage={"drbd": "r0", "mountpoint": "/srv/services", "options": "noatime"})
+    assert resources_input_errors([storage_group], NODES, DRBD) == []
+    objects = cib_objects([storage_group], 24, DEFAULTS, drbd_resources=DRBD)
+    members = objects["groups"][0]["members"]
+    assert [m["id"] for m in members] == ["services-fs", "services-vip1", "services-nginx", "services-postfix"]
+    assert members[0]["type"] == "Filesystem" and members[0]["params"] == {
+        "device": "/dev/drbd0", "directory": "/srv/services", "fstype": "ext4", "options": "noatime"}
+    (clone,) = objects["clones"]
+    assert clone["id"] == "services-drbd-clone" and clone["promotable"] is True
+    assert clone["primitive"]["type"] == "drbd" and clone["primitive"]["params"] == {"drbd_resource": "r0"}
+    assert clone["meta"]["promoted-max"] == "1" and clone["meta"]["notify"] == "true"
+    assert {op["role"] for op in clone["primitive"]["ops"] if op["name"] == "monitor"} == {"Promoted", "Unpromoted"}
+    kinds = {c["kind"]: c for c in objects["constraints"]}
+    assert kinds["colocation"]["rsc"] == "services" and kinds["colocation"]["with-rsc"] == "services-drbd-clone"
+    assert kinds["colocation"]["with-rsc-role"] == "Promoted" and kinds["colocation"]["score"] == "INFINITY"
+    assert (kinds["order"]["first"], kinds["order"]["first-action"], kinds["order"]["then"]) == \
+        ("services-drbd-clone", "promote", "services")
+    assert services_used([storage_group])["nginx"]["data"] == "/srv/services/www"
+    assert services_used([storage_group])["postfix"]["data"] == "/srv/services/mail"

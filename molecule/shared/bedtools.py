@@ -1,0 +1,41 @@
+"""Checks both Molecule scenarios share: what crm_mon says, waiting, running the playbooks."""
+import os
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def cluster_status(host):
+    """Nodes and resources as crm_mon reports them on `host`."""
+    out = host.check_output("crm_mon --one-shot --output-as=xml")
+    root = ET.fromstring(out)
+    nodes = {n.get("name"): n.get("online") == "true" for n in root.findall("nodes/node")}
+    resources = {r.get("id"): {"active": r.get("active") == "true", "agent": r.get("resource_agent"),
+                               "nodes": [n.get("name") for n in r.findall("node")]}
+                 for r in root.iter("resource")}
+    dc = root.find("summary/current_dc")
+    return {"nodes": nodes, "resources": resources, "quorate": dc is not None and dc.get("with_quorum") == "true"}
+
+
+def wait_until(what, check, timeout=180, interval=2):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except Exception as exc:  # a node that is rebooting does not answer
+            last = exc
+        time.sleep(interval)
+    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, last))
+
+
+def run_playbook(*args, inventory, playbook="site.yml"):
+    """ansible-playbook (site.yml by default) against a bed's inventory, as a user would run it."""
+    cmd = ["ansible-playbook", "-i", inventory, os.path.join(REPO, "playbooks", playbook)] + list(args)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800, check=False)

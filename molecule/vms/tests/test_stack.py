@@ -1,0 +1,176 @@
+"""The full stack on two qemu VMs: DRBD -> filesystem -> virtual IP -> web and mail.
+
+Runs in order: the converged pair, the service answering, a controlled failover that keeps
+the data, then a hard kill of the active VM (its qemu process), SBD fencing, takeover, the
+killed VM booting again, resynchronising, and the verdict going degraded -> available.
+"""
+import os
+import re
+import signal
+import subprocess
+import time
+
+from conftest import REPO, VM_STATE, cluster_status, run_playbook, wait_until
+
+testinfra_hosts = ["vm1"]
+VIP = "10.213.30.100"
+MOUNT = "/srv/services"
+
+
+def active_node(nodes):
+    """The node the group runs on, as the cluster reports it from any node that answers."""
+    for name in sorted(nodes):
+        try:
+            status = cluster_status(nodes[name])
+        except Exception:  # a VM that was just killed does not answer
+            continue
+        where = {n for rid, r in status["resources"].items() if rid.startswith("services-") for n in r["nodes"]}
+        if len(where) == 1:
+            return where.pop()
+    return None
+
+
+def other(name):
+    return "vm2" if name == "vm1" else "vm1"
+
+
+def dstate(node):
+    return node.check_output("drbdadm dstate r0").strip()
+
+
+def status(*args):
+    result = run_playbook("-e", "twonode_require_available=true", *args, playbook="status.yml")
+    return result.returncode, result.stdout + result.stderr
+
+
+def fetch_sha(client, path):
+    """sha256 of a file fetched over HTTP from the virtual IP, by `client` (one of the nodes)."""
+    out = client.run("curl -fsS --max-time 5 http://%s/%s | sha256sum", VIP, path)
+    return out.stdout.split()[0] if out.rc == 0 and "e3b0c44298fc" not in out.stdout else None
+
+
+def send_mail(client, token):
+    script = ("import smtplib,sys; s=smtplib.SMTP('%s', 25, timeout=20); "
+              "s.sendmail('tester@client.example', ['root@vmbed.example'], "
+              "'Subject: %s\\n\\n%s\\n'); s.quit()" % (VIP, token, token))
+    client.check_output("python3 -c %s", script)
+
+
+def mailbox_has(node, token):
+    return node.run("grep -c %s %s/mail/root", token, MOUNT).stdout.strip() not in ("", "0")
+
+
+def test_pair_is_quorate_and_fenced_through_sbd(nodes):
+    status_now = cluster_status(nodes["vm1"])
+    assert status_now["quorate"] and status_now["nodes"] == {"vm1": True, "vm2": True}
+    assert status_now["resources"]["fence-sbd"]["active"]
+    for node in nodes.values():
+        assert node.service("sbd").is_running
+        slots = node.check_output("sbd -d /dev/vdc list")
+        assert re.search(r"\bvm1\s+clear", slots) and re.search(r"\bvm2\s+clear", slots), slots
+    timeout = nodes["vm1"].check_output("crm_attribute --type crm_config --name stonith-timeout --query --quiet")
+    assert timeout == "60s"
+
+
+def test_drbd_in_step_and_mounted_only_where_promoted(nodes):
+    for node in nodes.values():
+        wait_until("r0 UpToDate on both nodes", lambda n=node: dstate(n) == "UpToDate/UpToDate", timeout=300)
+    active = active_node(nodes)
+    assert active in nodes
+    assert nodes[active].check_output("drbdadm role r0") == "Primary/Secondary"
+    assert nodes[other(active)].check_output("drbdadm role r0") == "Secondary/Primary"
+    assert nodes[active].mount_point(MOUNT).exists
+    assert nodes[active].mount_point(MOUNT).device == "/dev/drbd0"
+    assert not nodes[other(active)].mount_point(MOUNT).exists
+
+
+def test_web_and_mail_answer_on_the_virtual_ip(nodes):
+    active = active_node(nodes)
+    client = nodes[other(active)]
+    headers = client.check_output("curl -fsS --max-time 5 -D - -o /dev/null http://%s/", VIP)
+    assert "200 OK" in headers and "X-Served-By: %s" % active in headers
+    token = "vip-%d" % time.time()
+    send_mail(client, token)
+    wait_until("the message in the mailbox on DRBD", lambda: mailbox_has(nodes[active], token), timeout=60)
+
+
+def test_status_reports_available(nodes):
+    rc, output = status()
+    assert rc == 0, output[-3000:]
+    assert "verdict: available" in output
+
+
+def test_data_survives_a_controlled_failover(nodes):
+    before = active_node(nodes)
+    after = other(before)
+    nodes[before].check_output("head -c 4M /dev/urandom > %s/www/probe.bin && sync", MOUNT)
+    written = nodes[before].check_output("sha256sum %s/www/probe.bin", MOUNT).split()[0]
+    token = "failover-%d" % time.time()
+    send_mail(nodes[after], token)
+    wait_until("the message delivered", lambda: mailbox_has(nodes[before], token), timeout=60)
+
+    result = run_playbook("-e", "group=services", "-e", "to=" + after, playbook="failover.yml")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    match = re.search(r"services: %s -> %s in ([\d.]+) s" % (before, after), output)
+    assert match, output[-2000:]
+    print("\ncontrolled switchover with DRBD %s -> %s: %s s" % (before, after, match.group(1)))
+
+    assert active_node(nodes) == after
+    assert nodes[after].mount_point(MOUNT).exists and not nodes[before].mount_point(MOUNT).exists
+    assert nodes[after].check_output("sha256sum %s/www/probe.bin", MOUNT).split()[0] == written
+    assert fetch_sha(nodes[before], "probe.bin") == written
+    assert mailbox_has(nodes[after], token)
+    assert "cli-" not in nodes[after].check_output("cibadmin --query --scope constraints")
+
+
+def test_hard_kill_of_the_active_vm_fences_it_and_the_peer_serves_the_data(nodes):
+    victim = active_node(nodes)
+    survivor = other(victim)
+    written = nodes[victim].check_output("sha256sum %s/www/probe.bin", MOUNT).split()[0]
+    with open(os.path.join(VM_STATE, victim + ".pid")) as handle:
+        pid = int(handle.read())
+    killed = time.time()
+    os.kill(pid, signal.SIGKILL)
+
+    wait_until("the data served again from " + survivor,
+               lambda: fetch_sha(nodes[survivor], "probe.bin") == written, timeout=300, interval=1)
+    print("\nhard kill of %s -> service answering from %s: %.1f s" % (victim, survivor, time.time() - killed))
+    history = nodes[survivor].check_output("stonith_admin --history %s", victim)
+    assert re.search(r"reboot of %s successful" % victim, history), history
+    assert active_node({survivor: nodes[survivor]}) == survivor
+    assert nodes[survivor].check_output("drbdadm role r0").startswith("Primary/")
+
+    rc, output = status("--limit", survivor)
+    assert rc != 0 and "verdict: degraded" in output, output[-3000:]
+    assert "DRBD r0 is not connected to its peer" in output
+
+    # Writes while the peer is away, and a slow resync, so the catching up can be watched.
+    nodes[survivor].check_output("head -c 96M /dev/urandom > %s/www/while-away.bin && sync", MOUNT)
+    away = nodes[survivor].check_output("sha256sum %s/www/while-away.bin", MOUNT).split()[0]
+    nodes[survivor].check_output("drbdadm disk-options --resync-rate=3M r0")
+    try:
+        booted = time.time()
+        subprocess.run([os.path.join(REPO, "tests/bed/vms.sh"), "up"], check=True, timeout=600)
+        wait_until(victim + " back in the cluster",
+                   lambda: cluster_status(nodes[survivor])["nodes"] == {"vm1": True, "vm2": True}, timeout=300)
+        print("%s booted and rejoined in %.1f s" % (victim, time.time() - booted))
+        seen = wait_until("the verdict degraded by the resync",
+                          lambda: (lambda r: r[1] if "is resynchronising" in r[1] else None)(status()),
+                          timeout=180, interval=1)
+        assert "verdict: degraded" in seen
+    finally:
+        nodes[survivor].check_output("drbdadm adjust r0")
+    for node in nodes.values():
+        wait_until("r0 UpToDate again", lambda n=node: dstate(n) == "UpToDate/UpToDate", timeout=300)
+    wait_until("the verdict back to available", lambda: status()[0] == 0, timeout=180, interval=5)
+    print("resynchronised and available %.1f s after the reboot began" % (time.time() - booted))
+    # The group stays where it is (stickiness); the returned node is a clean secondary.
+    assert active_node(nodes) == survivor
+    assert not nodes[victim].mount_point(MOUNT).exists
+    assert "drbd-fence-by-handler" not in nodes[survivor].check_output("cibadmin --query --scope constraints")
+    # The peer's copy holds what was written while it was away: switch back and read it there.
+    result = run_playbook("-e", "group=services", "-e", "to=" + victim, playbook="failover.yml")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert nodes[victim].check_output("sha256sum %s/www/while-away.bin", MOUNT).split()[0] == away
+    assert fetch_sha(nodes[survivor], "probe.bin") == written

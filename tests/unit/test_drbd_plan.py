@@ -1,0 +1,115 @@
+"""DRBD planning: inventory checks, the metadata decision and the first-sync decision.
+blkid and get-gi texts were captured on the VM bed (DRBD 8.4.11, drbd-utils 9.22)."""
+import pytest
+
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
+    describe_signature,
+    first_sync_action,
+    metadata_action,
+    parse_blkid_export,
+    parse_get_gi,
+    resource_errors,
+)
+
+NODES = [{"name": "vm1", "address": "10.213.40.11"}, {"name": "vm2", "address": "10.213.40.12"}]
+R0 = {"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdb"}
+FRESH_GI = "0000000000000004:0000000000000000:0000000000000000:0000000000000000:0:0:0:0:0:0:0\n"
+USED_GI = "42E00B576D30A720:23E824B3FC884EA5:0000000000000004:0000000000000000:1:1:0:1:0:1:0\n"
+
+
+def test_a_plain_resource_is_accepted():
+    assert resource_errors([R0, dict(R0, name="r1", minor=1, port=7790, disk={"vm1": "/dev/sdb", "vm2": "/dev/sdc"},
+                                     protocol="A", resync_rate="40960K", filesystem="xfs")], NODES) == []
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"name": "r 0"}, "not a valid DRBD resource name"),
+    ({"minor": -1}, "minor must be"),
+    ({"minor": True}, "minor must be"),
+    ({"port": 80}, "port must be"),
+    ({"disk": "vdb"}, "no backing disk for node vm1"),
+    ({"disk": {"vm1": "/dev/vdb"}}, "no backing disk for node vm2"),
+    ({"disk": {"vm1": "/dev/vdb", "vm2": "/dev/vdb", "vm3": "/dev/vdb"}}, "not in this pair: vm3"),
+    ({"protocol": "D"}, "protocol must be A"),
+    ({"resync_rate": "fast"}, "not a rate"),
+    ({"filesystem": "btrfs"}, "filesystem must be one of"),
+])
+def test_bad_resources_are_named(change, words):
+    errors = resource_errors([dict(R0, **change)], NODES)
+    assert errors and words in errors[0], errors
+
+
+def test_minors_ports_and_names_are_unique():
+    errors = resource_errors([R0, dict(R0, name="r1"), dict(R0)], NODES)
+    assert any("minor 0 is already used by 'r0'" in e for e in errors)
+    assert any("port 7789 is already used by 'r0'" in e for e in errors)
+    assert any("'r0' is defined twice" in e for e in errors)
+
+
+def test_a_pair_needs_two_nodes_with_addresses():
+    assert "exactly two nodes" in resource_errors([R0], NODES[:1])[0]
+    assert "no replication address" in resource_errors([R0], [NODES[0], {"name": "vm2", "address": ""}])[0]
+
+
+def test_blkid_output_is_described(fixture_text):
+    assert describe_signature(parse_blkid_export(fixture_text("blkid_ext4.txt"))) == "ext4 data (label precious)"
+    assert describe_signature(parse_blkid_export(fixture_text("blkid_drbd_metadata.txt"))) == "drbd data"
+    assert describe_signature(parse_blkid_export("DEVNAME=/dev/sdb\nPTUUID=ab\nPTTYPE=gpt\n")) == "a gpt partition table"
+    assert describe_signature({}) == ""
+
+
+def test_metadata_goes_only_on_an_empty_disk():
+    assert metadata_action(True, "ext4 data", False, "/dev/vdb")[0] == "keep"
+    assert metadata_action(False, "", False, "/dev/vdb")[0] == "create"
+    action, reason = metadata_action(False, "ext4 data (label precious)", False, "/dev/vdb")
+    assert action == "refuse" and "ext4 data (label precious)" in reason and "drbd_wipe_disks" in reason
+    action, reason = metadata_action(False, "ext4 data", True, "/dev/vdb")
+    assert action == "wipe" and "erased" in reason
+
+
+def test_a_mounted_disk_is_refused_even_in_the_wipe_list():
+    assert metadata_action(False, "ext4 data", True, "/dev/vdb", mounted=True)[0] == "refuse"
+    assert metadata_action(False, "", False, "/dev/vdb", mounted=True)[0] == "refuse"
+
+
+def test_generation_ids_are_read():
+    assert parse_get_gi(FRESH_GI) == "0000000000000004"
+    assert parse_get_gi(USED_GI) == "42E00B576D30A720"
+    assert parse_get_gi("No valid meta data found\n") is None
+
+
+def test_a_brand_new_pair_gets_one_sync_source_and_a_filesystem():
+    steps, reason = first_sync_action("Inconsistent", "Inconsistent", "Connected", parse_get_gi(FRESH_GI), "", "ext4")
+    assert steps == ["primary", "mkfs", "secondary"] and "brand-new" in reason
+    assert first_sync_action("Inconsistent", "Inconsistent", "Connected", None, "", "none")[0] == \
+        ["primary", "secondary"]
+
+
+def test_a_filesystem_already_there_is_kept():
+    assert first_sync_action("Inconsistent", "Inconsistent", "Connected", "0000000000000004", "ext4 data", "ext4")[0] \
+        == ["primary", "secondary"]
+
+
+@pytest.mark.parametrize("local, peer, connection", [
+    ("UpToDate", "UpToDate", "Connected"),
+    ("UpToDate", "Inconsistent", "SyncSource"),
+    ("Inconsistent", "UpToDate", "SyncTarget"),
+    ("UpToDate", "DUnknown", "WFConnection"),
+])
+def test_a_pair_with_a_good_copy_is_left_alone(local, peer, connection):
+    assert first_sync_action(local, peer, connection, "42E00B576D30A720", "ext4 data", "ext4")[0] == []
+
+
+def test_no_first_sync_without_the_peer():
+    with pytest.raises(ValueError, match="not connected"):
+        first_sync_action("Inconsistent", "DUnknown", "WFConnection", "0000000000000004", "", "ext4")
+
+
+def test_a_node_behind_its_absent_peer_waits_for_it():
+    steps, reason = first_sync_action("Inconsistent", "DUnknown", "WFConnection", "42E00B576D30A720", "", "ext4")
+    assert steps == [] and "behind" in reason
+
+
+def test_inconsistent_disks_with_history_are_left_to_the_administrator():
+    with pytest.raises(ValueError, match="has history"):
+        first_sync_action("Inconsistent", "Inconsistent", "Connected", parse_get_gi(USED_GI), "", "ext4")
