@@ -24,7 +24,8 @@ def active_node(nodes):
             status = cluster_status(nodes[name])
         except Exception:  # a VM that was just killed does not answer
             continue
-        where = {n for rid, r in status["resources"].items() if rid.startswith("services-") for n in r["nodes"]}
+        where = {n for rid, r in status["resources"].items()
+                 if rid.startswith("services-") and not rid.startswith("services-drbd") for n in r["nodes"]}
         if len(where) == 1:
             return where.pop()
     return None
