@@ -33,8 +33,8 @@ def drbd_address(address, port):
 
 def drbd_progress(status):
     """One line about a resource's mirror, from the drbd_resource module's status."""
-    line = "%s: %s, disks %s/%s" % (status.get("name", "DRBD"), status.get("connection"),
-                                   status.get("disk"), status.get("peer_disk"))
+    line = "%s: %s, disks %s/%s" % (
+        status.get("name", "DRBD"), status.get("connection"), status.get("disk"), status.get("peer_disk"))
     if status.get("sync_percent") is not None:
         line += ", first mirror %.1f%% done" % status["sync_percent"]
         if status.get("sync_finish"):

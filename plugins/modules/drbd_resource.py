@@ -24,7 +24,7 @@ description:
   - The first mirror runs in the background; the module reports its progress and does not wait for it.
 version_added: "0.1.0"
 author:
-  - twonode.ha contributors
+  - twonode.ha maintainers (@twonode)
 options:
   name:
     description: The DRBD resource name, as in its configuration file.
@@ -159,6 +159,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     parse_blkid_export,
     parse_get_gi,
 )
+
 
 class Drbd(object):
     """drbdadm for one resource, through the module's runner."""

@@ -61,6 +61,12 @@ def mailbox_has(node, token):
     return node.run("grep -c %s %s/mail/root", token, MOUNT).stdout.strip() not in ("", "0")
 
 
+def resync_reported():
+    """The status output while it reports DRBD resynchronising, else None."""
+    output = status()[1]
+    return output if "is resynchronising" in output else None
+
+
 def test_pair_is_quorate_and_fenced_through_sbd(nodes):
     status_now = cluster_status(nodes["vm1"])
     assert status_now["quorate"] and status_now["nodes"] == {"vm1": True, "vm2": True}
@@ -156,9 +162,7 @@ def test_hard_kill_of_the_active_vm_fences_it_and_the_peer_serves_the_data(nodes
         wait_until(victim + " back in the cluster",
                    lambda: cluster_status(nodes[survivor])["nodes"] == {"vm1": True, "vm2": True}, timeout=300)
         print("%s booted and rejoined in %.1f s" % (victim, time.time() - booted))
-        seen = wait_until("the verdict degraded by the resync",
-                          lambda: (lambda r: r[1] if "is resynchronising" in r[1] else None)(status()),
-                          timeout=180, interval=1)
+        seen = wait_until("the verdict degraded by the resync", resync_reported, timeout=180, interval=1)
         assert "verdict: degraded" in seen
     finally:
         nodes[survivor].check_output("drbdadm adjust r0")
