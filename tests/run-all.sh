@@ -22,9 +22,17 @@ stage() {
   fi
 }
 
+# The VM guest image (debootstrap + apt, a few minutes when not cached) builds while the
+# static checks run; the beds wait for it, so nothing times a cluster while it builds.
+vm_image_log=$(mktemp)
+bash tests/bed/vm-image.sh >"$vm_image_log" 2>&1 &
+vm_image_pid=$!
+
 stage "ansible-lint" ansible-lint
 stage "ansible-test sanity" bash tests/sanity.sh
 stage "unit tests" python -m pytest -q -p no:cacheprovider tests/unit
+vm_image() { wait "$vm_image_pid"; local rc=$?; cat "$vm_image_log"; rm -f "$vm_image_log"; return $rc; }
+stage "VM guest image" vm_image
 stage "molecule (container bed)" molecule test --scenario-name default
 # One bed at a time: the VM bed needs both cores.
 stage "molecule (VM bed, DRBD)" molecule test --scenario-name vms

@@ -7,8 +7,8 @@
 #
 # Each VM: a user-mode NIC for SSH from the host only (127.0.0.1:222N), a point-to-point link for
 # the service network and one for the replication network (UDP sockets on 127.0.0.1, which
-# survive either VM being killed and restarted), a data disk for DRBD, one small disk shared by
-# both VMs for SBD, and qemu's i6300esb watchdog. Nothing listens off the loopback.
+# survive either VM being killed and restarted), a data disk for DRBD, a spare disk, one small
+# disk shared by both VMs for SBD, and qemu's i6300esb watchdog. Nothing listens off the loopback.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,9 +36,10 @@ start_vm() {
   if pid_alive "$STATE/$node.pid"; then return; fi
   [ -f "$STATE/$node.qcow2" ] || qemu-img create -q -f qcow2 -F raw -b "$image/root.raw" "$STATE/$node.qcow2"
   [ -f "$STATE/$node-data.raw" ] || truncate -s "$DATA_SIZE" "$STATE/$node-data.raw"
+  [ -f "$STATE/$node-spare.raw" ] || truncate -s 64M "$STATE/$node-spare.raw"
   key=$(base64 -w0 <"$STATE/ssh/id_ed25519.pub")
-  # PCI slots fixed: NICs 3-5 (ens3 host, ens4 service, ens5 replication), disks 6-8 (vda root,
-  # vdb DRBD data, vdc SBD). Ports: service link 127.0.0.1:2400N, replication link 127.0.0.1:2410N, SSH 127.0.0.1:222N.
+  # PCI slots fixed: NICs 3-5 (ens3 host, ens4 service, ens5 replication), disks 6-9 (vda root,
+  # vdb DRBD data, vdc SBD, vdd a spare disk for the tests that put data where DRBD must not go). Ports: service link 127.0.0.1:2400N, replication link 127.0.0.1:2410N, SSH 127.0.0.1:222N.
   qemu-system-x86_64 -name "twonode-$node" -accel tcg,tb-size=256 -cpu qemu64 -smp 1 -m "$MEMORY" \
     -display none -serial "file:$STATE/$node.console" -monitor "unix:$STATE/$node.monitor,server,nowait" \
     -pidfile "$STATE/$node.pid" -daemonize \
@@ -49,6 +50,8 @@ start_vm() {
     -device "virtio-blk-pci,drive=data,addr=0x7" \
     -drive "file=$STATE/sbd.raw,if=none,id=sbd,format=raw,cache=none,file.locking=off" \
     -device "virtio-blk-pci,drive=sbd,addr=0x8,share-rw=on" \
+    -drive "file=$STATE/$node-spare.raw,if=none,id=spare,format=raw,cache=none" \
+    -device "virtio-blk-pci,drive=spare,addr=0x9" \
     -netdev "user,id=host,restrict=on,hostfwd=tcp:127.0.0.1:222$n-:22" -device "virtio-net-pci,netdev=host,addr=0x3" \
     -netdev "socket,id=svc,udp=127.0.0.1:2400$peer,localaddr=127.0.0.1:2400$n" \
     -device "virtio-net-pci,netdev=svc,addr=0x4,mac=52:54:00:30:00:1$n" \
