@@ -31,6 +31,19 @@ def drbd_address(address, port):
     return "ipv6 [%s]:%s" % (address, port) if ":" in address else "ipv4 %s:%s" % (address, port)
 
 
+def drbd_created_everywhere(registered, name):
+    """Whether this run created resource `name`'s metadata on every node.
+
+    registered: each node's registered result of the role's bring-up loop.
+    """
+    created = []
+    for per_node in registered:
+        for result in (per_node or {}).get("results", []):
+            if (result.get("item") or {}).get("name") == name:
+                created.append(str(result.get("metadata", "")).endswith("created"))
+    return bool(created) and len(created) == len(registered) and all(created)
+
+
 def drbd_progress(status):
     """One line about a resource's mirror, from the drbd_resource module's status."""
     line = "%s: %s, disks %s/%s" % (
@@ -49,4 +62,5 @@ class FilterModule(object):
             "drbd_disk": drbd_disk,
             "drbd_address": drbd_address,
             "drbd_progress": drbd_progress,
+            "drbd_created_everywhere": drbd_created_everywhere,
         }

@@ -108,6 +108,22 @@ def describe_signature(found):
     return ""
 
 
+def metadata_present(gi_rc, gi_output, attached, blkid_found):
+    """Whether a backing disk already has DRBD metadata. Raises ValueError when it cannot tell.
+
+    gi_rc/gi_output: `drbdadm get-gi RES` (fails on DRBD 9 without a peer, and on 8.4 when the
+    metadata is unclean); attached: the resource runs with this disk; blkid_found: `blkid -p`'s
+    findings on the disk. blkid's own DRBD signature counts as metadata, so no error of get-gi
+    can ever lead to new metadata, or a wipe, over a live DRBD disk.
+    """
+    if gi_rc == 0 or attached or blkid_found.get("TYPE") == "drbd":
+        return True
+    if "No valid meta data found" in gi_output:
+        return False
+    raise ValueError("cannot tell whether the disk has DRBD metadata (drbdadm get-gi: %s)"
+                     % (gi_output.strip() or "rc %d" % gi_rc))
+
+
 def metadata_action(has_metadata, signature, in_wipe_list, disk, mounted=False):
     """What to do about DRBD metadata on a backing disk: (action, reason).
 
@@ -127,23 +143,32 @@ def metadata_action(has_metadata, signature, in_wipe_list, disk, mounted=False):
                       % (disk, signature, disk))
 
 
-def first_sync_action(local, peer_disk, connection, current_uuid, fs_signature, filesystem):
+def first_sync_action(local, peer_disk, connection, current_uuid, fs_signature, filesystem,
+                      created_everywhere=False):
     """Whether to start the first mirror of a brand-new pair from this node: (steps, reason).
 
     local: this node's disk state; peer_disk: the peer's as this node sees it; connection: the
-    connection state; current_uuid: this node's current generation id (None if unknown, DRBD 9).
+    connection state; current_uuid: this node's current generation id (None when unreadable, as
+    on DRBD 9); created_everywhere: this run created the metadata on both nodes.
     steps: [] (nothing to do), or a subset of ["primary", "mkfs", "secondary"] in that order.
     Raises ValueError when a brand-new pair is not ready for it, or the disks' history is unclear.
     """
     if local != "Inconsistent":
         return [], "this node has a good copy (disk %s)" % local
-    fresh = current_uuid is None or current_uuid.upper() == JUST_CREATED_UUID
+    if current_uuid is None:
+        fresh = bool(created_everywhere)
+    else:
+        fresh = current_uuid.upper() == JUST_CREATED_UUID
     if connection not in LINKED:
         if fresh:
             raise ValueError("the nodes are not connected (%s); the first mirror needs both nodes" % connection)
         return [], "this node's copy is behind and its peer is not connected (%s)" % connection
     if peer_disk != "Inconsistent":
         return [], "the peer has the good copy (disks %s/%s, %s)" % (local, peer_disk, connection)
+    if not fresh and current_uuid is None:
+        raise ValueError("both disks are Inconsistent and this node's generation id cannot be read, so it is "
+                         "unknown whether they ever held data; start the first sync by hand "
+                         "(drbdadm primary --force) on the node with the good copy")
     if not fresh:
         raise ValueError("both disks are Inconsistent but this node's data has history (current UUID %s); "
                          "decide by hand which node holds the good copy" % current_uuid)

@@ -60,6 +60,13 @@ options:
     description: Seconds I(state=first_sync) waits for the peer to connect.
     type: int
     default: 120
+  new_pair:
+    description:
+      - For I(state=first_sync), the metadata was created on both nodes in this run. Needed where DRBD
+        does not show the generation identifiers (DRBD 9); on DRBD 8.4 this node's must be the
+        "just created" one anyway.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -156,6 +163,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     LINKED,
     first_sync_action,
     metadata_action,
+    metadata_present,
     parse_blkid_export,
     parse_get_gi,
 )
@@ -204,15 +212,10 @@ class Drbd(object):
         rc, out, dummy = self.run("drbdadm", "get-gi", self.name)
         return parse_get_gi(out) if rc == 0 else None
 
-    def has_metadata(self):
-        rc, out, err = self.run("drbdadm", "get-gi", self.name)
-        if rc == 0:
-            return True
-        if "No valid meta data found" in out + err:
-            return False
-        # DRBD 9 wants a peer for get-gi; an attached disk has metadata by definition.
-        current = self.state()
-        return current["disk"] not in (None, "Diskless")
+    def managed_by_cluster(self):
+        """Whether a Pacemaker resource (ocf:linbit:drbd) runs this DRBD resource."""
+        rc, out, dummy = self.run("cibadmin", "--query", "--scope", "resources")
+        return rc == 0 and ('name="drbd_resource" value="%s"' % self.name) in out
 
 
 def disk_in_use(disk):
@@ -235,12 +238,23 @@ def bring_up(module, drbd):
     before = drbd.state()
     changed = False
     metadata = "kept"
-    if not drbd.has_metadata():
-        rc, out, err = drbd.run("blkid", "-p", "-o", "export", p["disk"])
-        if rc not in (0, 2):
-            module.fail_json(msg="blkid could not read %s: %s. Nothing was changed." % (p["disk"], (err or out).strip()))
-        signature = describe_signature(parse_blkid_export(out)) if rc == 0 else ""
-        action, reason = metadata_action(False, signature, p["wipe"], p["disk"], disk_in_use(p["disk"]))
+    rc, out, err = drbd.run("blkid", "-p", "-o", "export", p["disk"])
+    if rc not in (0, 2):
+        module.fail_json(msg="blkid could not read %s: %s. Nothing was changed." % (p["disk"], (err or out).strip()))
+    found = parse_blkid_export(out) if rc == 0 else {}
+    gi_rc, gi_out, gi_err = drbd.run("drbdadm", "get-gi", drbd.name)
+    try:
+        present = metadata_present(gi_rc, gi_out + gi_err, before["disk"] not in (None, "Diskless"), found)
+    except ValueError as exc:
+        module.fail_json(msg="%s: %s. Nothing was changed." % (p["disk"], exc))
+    if before["role"] is None and present and drbd.managed_by_cluster():
+        # Pacemaker stopped it here (standby, a stopped clone): starting it is the cluster's call.
+        return dict(changed=False, metadata=metadata, adjusted=[], status=before,
+                    reason="metadata kept; stopped on this node by Pacemaker, which brings it up",
+                    diff=dict(before="%s: %s\n" % (drbd.name, before), after="%s: %s\n" % (drbd.name, before)))
+    if not present:
+        action, reason = metadata_action(False, describe_signature(found), p["wipe"], p["disk"],
+                                         disk_in_use(p["disk"]))
         if action == "refuse":
             module.fail_json(msg=reason + " Nothing was changed.")
         changed = True
@@ -285,7 +299,7 @@ def first_sync(module, drbd):
     try:
         # The filesystem check needs the device readable, so it is repeated once primary.
         steps, reason = first_sync_action(current["disk"], current["peer_disk"], current["connection"],
-                                          drbd.current_uuid(), "", p["filesystem"])
+                                          drbd.current_uuid(), "", p["filesystem"], p["new_pair"])
     except ValueError as exc:
         module.fail_json(msg="cannot start the first mirror of %s: %s. Nothing was changed." % (drbd.name, exc),
                          status=current)
@@ -319,6 +333,7 @@ def main():
             filesystem=dict(type="str", choices=["ext4", "xfs", "none"], default="ext4"),
             mkfs_options=dict(type="list", elements="str", default=[]),
             connect_timeout=dict(type="int", default=120),
+            new_pair=dict(type="bool", default=False),
         ),
         required_if=[("state", "up", ["disk"])],
         supports_check_mode=True,

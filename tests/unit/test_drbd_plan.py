@@ -81,7 +81,7 @@ def test_generation_ids_are_read():
 def test_a_brand_new_pair_gets_one_sync_source_and_a_filesystem():
     steps, reason = first_sync_action("Inconsistent", "Inconsistent", "Connected", parse_get_gi(FRESH_GI), "", "ext4")
     assert steps == ["primary", "mkfs", "secondary"] and "brand-new" in reason
-    assert first_sync_action("Inconsistent", "Inconsistent", "Connected", None, "", "none")[0] == \
+    assert first_sync_action("Inconsistent", "Inconsistent", "Connected", "0000000000000004", "", "none")[0] == \
         ["primary", "secondary"]
 
 
@@ -113,3 +113,24 @@ def test_a_node_behind_its_absent_peer_waits_for_it():
 def test_inconsistent_disks_with_history_are_left_to_the_administrator():
     with pytest.raises(ValueError, match="has history"):
         first_sync_action("Inconsistent", "Inconsistent", "Connected", parse_get_gi(USED_GI), "", "ext4")
+
+
+def test_metadata_presence_never_misses_a_live_drbd_disk(fixture_text):
+    from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import metadata_present
+    drbd_signature = parse_blkid_export(fixture_text("blkid_drbd_metadata.txt"))
+    assert metadata_present(0, FRESH_GI, False, {}) is True
+    assert metadata_present(10, "", True, {}) is True
+    # DRBD 9 without a peer, or unclean 8.4 metadata: get-gi fails, blkid still sees DRBD.
+    assert metadata_present(20, "peer required\n", False, drbd_signature) is True
+    assert metadata_present(1, "No valid meta data found\n", False, {}) is False
+    assert metadata_present(1, "No valid meta data found\n", False, parse_blkid_export(
+        fixture_text("blkid_ext4.txt"))) is False
+    with pytest.raises(ValueError, match="cannot tell"):
+        metadata_present(20, "something else\n", False, {})
+
+
+def test_without_generation_ids_only_metadata_made_on_both_nodes_counts_as_new():
+    assert first_sync_action("Inconsistent", "Inconsistent", "Connected", None, "", "ext4", True)[0] == \
+        ["primary", "mkfs", "secondary"]
+    with pytest.raises(ValueError, match="cannot be read"):
+        first_sync_action("Inconsistent", "Inconsistent", "Connected", None, "", "ext4", False)
