@@ -108,20 +108,21 @@ def describe_signature(found):
     return ""
 
 
-def metadata_present(gi_rc, gi_output, attached, blkid_found):
+def metadata_present(probe_rc, probe_output, attached, blkid_found):
     """Whether a backing disk already has DRBD metadata. Raises ValueError when it cannot tell.
 
-    gi_rc/gi_output: `drbdadm get-gi RES` (fails on DRBD 9 without a peer, and on 8.4 when the
-    metadata is unclean); attached: the resource runs with this disk; blkid_found: `blkid -p`'s
-    findings on the disk. blkid's own DRBD signature counts as metadata, so no error of get-gi
-    can ever lead to new metadata, or a wipe, over a live DRBD disk.
+    probe_rc/probe_output: `drbdadm dstate RES`, which reads the metadata of a resource that is
+    down ("No valid meta data found" when there is none); attached: the resource runs with this
+    disk; blkid_found: `blkid -p`'s findings on the disk. blkid's own DRBD signature counts as
+    metadata, so no failure of the probe can ever lead to new metadata, or a wipe, over a live
+    DRBD disk.
     """
-    if gi_rc == 0 or attached or blkid_found.get("TYPE") == "drbd":
+    if probe_rc == 0 or attached or blkid_found.get("TYPE") == "drbd":
         return True
-    if "No valid meta data found" in gi_output:
+    if "No valid meta data found" in probe_output:
         return False
-    raise ValueError("cannot tell whether the disk has DRBD metadata (drbdadm get-gi: %s)"
-                     % (gi_output.strip() or "rc %d" % gi_rc))
+    raise ValueError("cannot tell whether the disk has DRBD metadata (drbdadm dstate: %s)"
+                     % (probe_output.strip() or "rc %d" % probe_rc))
 
 
 def metadata_action(has_metadata, signature, in_wipe_list, disk, mounted=False):

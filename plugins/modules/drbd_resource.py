@@ -242,9 +242,9 @@ def bring_up(module, drbd):
     if rc not in (0, 2):
         module.fail_json(msg="blkid could not read %s: %s. Nothing was changed." % (p["disk"], (err or out).strip()))
     found = parse_blkid_export(out) if rc == 0 else {}
-    gi_rc, gi_out, gi_err = drbd.run("drbdadm", "get-gi", drbd.name)
+    probe_rc, probe_out, probe_err = drbd.run("drbdadm", "dstate", drbd.name)
     try:
-        present = metadata_present(gi_rc, gi_out + gi_err, before["disk"] not in (None, "Diskless"), found)
+        present = metadata_present(probe_rc, probe_out + probe_err, before["disk"] not in (None, "Diskless"), found)
     except ValueError as exc:
         module.fail_json(msg="%s: %s. Nothing was changed." % (p["disk"], exc))
     if before["role"] is None and present and drbd.managed_by_cluster():
