@@ -21,9 +21,9 @@ _VERSION = re.compile(r"^version:\s*(\S+)")
 _DEVICE = re.compile(r"^\s*(\d+):\s+cs:(\S+)(?:\s+ro:(\S+)/(\S+))?(?:\s+ds:(\S+)/(\S+))?")
 _SYNCED = re.compile(r"sync'ed:\s*([\d.]+)%")
 _FINISH = re.compile(r"finish:\s*(\S+)")
-# 8.4 connection states in which the link to the peer is up.
-_CONNECTED_84 = ("Connected", "StartingSyncS", "StartingSyncT", "WFBitMapS", "WFBitMapT", "WFSyncUUID",
-                 "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "VerifyS", "VerifyT", "Ahead", "Behind")
+# 8.4 connection states in which the link to the peer is up (a resync may be running).
+CONNECTED_84 = ("Connected", "StartingSyncS", "StartingSyncT", "WFBitMapS", "WFBitMapT", "WFSyncUUID",
+                "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "VerifyS", "VerifyT", "Ahead", "Behind")
 
 
 def proc_drbd_version(text):
@@ -49,9 +49,9 @@ def parse_proc_drbd(text, names=None):
             current = {
                 "name": names.get(int(minor)), "minor": int(minor), "volume": 0,
                 "role": role, "peer_role": peer_role, "disk": disk, "peer_disk": peer_disk,
-                "connection": "Connected" if cstate in _CONNECTED_84 else cstate,
+                "connection": "Connected" if cstate in CONNECTED_84 else cstate,
                 "replication": "Established" if cstate == "Connected" else
-                (cstate if cstate in _CONNECTED_84 else None),
+                (cstate if cstate in CONNECTED_84 else None),
                 "sync_percent": None, "sync_finish": None,
             }
             resources.append(current)

@@ -16,15 +16,16 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import CONNECTED_84
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _RATE = re.compile(r"^[1-9][0-9]*[KMG]?$")
 PROTOCOLS = ("A", "B", "C")
 FILESYSTEMS = ("ext4", "xfs", "none")
 # DRBD 8.4's "just created" current generation identifier (nothing was ever written).
 JUST_CREATED_UUID = "0000000000000004"
-# Connection states in which the peer is connected (a resync may be running).
-LINKED = ("Connected", "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "WFBitMapS", "WFBitMapT",
-          "WFSyncUUID", "StartingSyncS", "StartingSyncT", "Established")
+# Connection states in which the peer is connected: DRBD 8.4's, and DRBD 9's replication state.
+LINKED = CONNECTED_84 + ("Established",)
 
 
 def resource_disk(resource, node):
