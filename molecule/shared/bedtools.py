@@ -1,4 +1,5 @@
 """Checks both Molecule scenarios share: what crm_mon says, waiting, running the playbooks."""
+import json
 import os
 import subprocess
 import time
@@ -39,3 +40,17 @@ def run_playbook(*args, inventory, playbook="site.yml"):
     cmd = ["ansible-playbook", "-i", inventory, os.path.join(REPO, "playbooks", playbook)] + list(args)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800, check=False)
+
+
+# The drills CI runs on every bed: short; the full list is `-e drill_list=...` or the role's default.
+def run_drills(cluster, drills, *args, inventory):
+    """drill.yml as a user runs it (confirmed by the cluster's name), a short list of drills."""
+    return run_playbook("-e", "drill_confirm=" + cluster, "-e", '{"drill_list": %s}' % json.dumps(list(drills)),
+                        *args, inventory=inventory, playbook="drill.yml")
+
+
+def drill_summary(result):
+    """The summary table drill.yml printed (the lines after 'Print the summary')."""
+    out = result.stdout
+    start = out.rfind("Print the summary")
+    return out[start:start + 4000] if start >= 0 else out[-4000:]

@@ -7,6 +7,7 @@
 #   containers.sh down     stop and remove everything the bed started
 #   containers.sh status   what is running
 #   containers.sh image    build (or reuse) the node image only
+#   containers.sh kill N   pull the plug on node N (SIGKILL of its container; fencing starts it again)
 #
 # Facts behind the choices: ../shared/testbed-notes.md (runc, explicit ulimits, no registry).
 set -euo pipefail
@@ -158,10 +159,18 @@ cmd_status() {
   pid_alive "$STATE/fence-tls.pid" && echo "fence endpoint: https://$FENCE_ADDR:$FENCE_PORT" || echo "fence endpoint: stopped"
 }
 
+cmd_kill() {
+  local node=${1:-}
+  case " ${NODES[*]} " in *" $node "*) ;; *) echo "usage: $0 kill ${NODES[*]// /|}" >&2; exit 2 ;; esac
+  podman kill --signal KILL "$PREFIX-$node" >/dev/null
+  log "$node: power cut"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  kill) cmd_kill "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   image) write_containers_conf; "$HERE/node-image.sh" >/dev/null ;;
-  *) echo "usage: $0 up|down|status|image" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|image|kill NODE" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
 #   vms.sh up       build the guest image if needed, boot both VMs, wait for SSH (idempotent)
 #   vms.sh down     power off both VMs and remove their disks and state
 #   vms.sh status   what is running
+#   vms.sh kill N   pull the plug on VM N (SIGKILL of its qemu); `up` boots it again
 #
 # Each VM: a user-mode NIC for SSH from the host only (127.0.0.1:222N), a point-to-point link for
 # the service network and one for the replication network (UDP sockets on 127.0.0.1, which
@@ -103,9 +104,18 @@ cmd_status() {
   done
 }
 
+cmd_kill() {
+  local node=${1:-}
+  index_of "$node" >/dev/null || { echo "usage: $0 kill ${NODES[*]// /|}" >&2; exit 2; }
+  pid_alive "$STATE/$node.pid" || { log "$node is not running"; return 1; }
+  kill -KILL "$(cat "$STATE/$node.pid")"
+  log "$node: power cut"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  kill) cmd_kill "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|kill NODE" >&2; exit 2 ;;
 esac

@@ -1,0 +1,28 @@
+"""Failure drills (playbooks/drill.yml) on the container bed, under client load from the host.
+
+CI runs a short list; the rest run with `-e drill_list=...` on request (README).
+"""
+import os
+
+from conftest import REPO, cluster_status
+from bedtools import drill_summary, run_drills
+
+INVENTORY = os.path.join(REPO, "inventories/testbed/hosts.yml")
+CI_DRILLS = ["standby_power_off", "active_power_off", "link_cut_one", "daemon_kill"]
+
+
+def test_drills_refuse_without_the_cluster_name(node1):
+    before = cluster_status(node1)
+    result = run_drills("not-this-cluster", ["active_power_off"], inventory=INVENTORY)
+    assert result.returncode != 0
+    assert "To confirm, run again with -e drill_confirm=testbed" in result.stdout
+    assert "Pull the plug" not in result.stdout
+    assert cluster_status(node1) == before
+
+
+def test_drills_pass_under_load():
+    result = run_drills("testbed", CI_DRILLS, inventory=INVENTORY)
+    summary = drill_summary(result)
+    print(summary)
+    assert result.returncode == 0, summary + result.stderr[-2000:]
+    assert "%d of %d drills passed" % (len(CI_DRILLS), len(CI_DRILLS)) in summary

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the drill role uses: request checks, what a status says, verdicts and the summary."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
+    DAEMONS, cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors, summary_lines)
+
+
+def drill_request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds):
+    return request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds)
+
+
+def drill_fence_marks(status):
+    return fence_marks(status)
+
+
+def drill_new_fences(status, before, target=None):
+    return new_fences(status, before, target)
+
+
+def drill_group_nodes(status, group):
+    return group_nodes(status, group)
+
+
+def drill_verdict(checks, name, recovery=None, figures="", samples=()):
+    return drill_result(name, checks, recovery, figures, samples)
+
+
+def drill_process(daemon):
+    """The main process of a service the daemon_kill drill kills."""
+    return DAEMONS[daemon]
+
+
+def drill_ssh_arg(pair):
+    """The load generator's --node argument for [cluster node name, that node's hostvars]."""
+    name, hostvars = pair
+    return "--node=%s=%s@%s:%s" % (name, hostvars.get("ansible_user") or "root",
+                                   hostvars.get("ansible_host") or hostvars.get("inventory_hostname"),
+                                   hostvars.get("ansible_port") or 22)
+
+
+def drill_cycle_checks(cycle):
+    return cycle_checks(cycle)
+
+
+def drill_summary(results, skipped=()):
+    return summary_lines(results, skipped)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "drill_request_errors": drill_request_errors,
+            "drill_fence_marks": drill_fence_marks,
+            "drill_new_fences": drill_new_fences,
+            "drill_group_nodes": drill_group_nodes,
+            "drill_verdict": drill_verdict,
+            "drill_summary": drill_summary,
+            "drill_process": drill_process,
+            "drill_ssh_arg": drill_ssh_arg,
+            "drill_cycle_checks": drill_cycle_checks,
+        }

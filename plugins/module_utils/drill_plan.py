@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The failure drills' plain logic: which drills exist, checking a request, verdicts, the summary."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# name: what it proves (printed in the summary when asked for the list)
+DRILLS = {
+    "standby_power_off": "standby powered off: service stays up, degraded alarm, back to available",
+    "active_power_off": "active powered off: fenced, service back on the peer",
+    "link_cut_one": "one corosync link cut: no failover, degraded naming the link",
+    "link_cut_both": "both corosync links cut: one node fenced, exactly one keeps the service",
+    "stack_crash": "corosync killed (-9) on the active node: fenced, service back on the peer",
+    "kernel_panic": "kernel panic on the active node (VMs only): fenced, service back on the peer",
+    "daemon_kill": "service daemon killed: restarted in place, moved after migration-threshold failures",
+    "cascade_switchover": "controlled switchovers back to back",
+    "cascade_power_off": "active powered off again and again; then fsck and every acknowledged write present",
+}
+NEEDS_POWER_OFF = ("standby_power_off", "active_power_off", "cascade_power_off")
+DAEMONS = {"nginx": "nginx", "postfix": "master"}  # service name: its main process
+
+
+def request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds):
+    """Problems with a drill request, in plain words, before anything touches the pair."""
+    errors = []
+    if not drills:
+        errors.append("drill_list is empty: name at least one of %s" % ", ".join(sorted(DRILLS)))
+    unknown = [d for d in drills or [] if d not in DRILLS]
+    if unknown:
+        errors.append("unknown drill(s) %s; the drills are: %s" % (", ".join(unknown), ", ".join(sorted(DRILLS))))
+    needing = [d for d in drills or [] if d in NEEDS_POWER_OFF]
+    if needing and not str(power_off_command or "").strip():
+        errors.append("%s need drill_power_off_command: how to cut a node's power from the control node, "
+                      "e.g. the fence agent's off action" % ", ".join(needing))
+    if power_off_command and "{node}" not in str(power_off_command):
+        errors.append("drill_power_off_command must say which node with {node}")
+    if int(cascade_count) < 1:
+        errors.append("drill_cascade_count must be 1 or more")
+    if str(link) not in ("0", "1"):
+        errors.append("drill_link must be 0 or 1 (the corosync link to cut)")
+    if daemon not in DAEMONS:
+        errors.append("drill_daemon must be one of %s" % ", ".join(sorted(DAEMONS)))
+    if int(link_cut_seconds) < 20:
+        errors.append("drill_link_cut_seconds must be at least 20: the cut has to outlast detection and fencing")
+    return errors
+
+
+def fence_marks(status):
+    """The successful fencing actions a status's history shows, as "target@completed" marks.
+
+    crm_mon keeps only the latest success per target and action, so new fencing shows as a new mark,
+    not as a longer list.
+    """
+    return sorted("%s@%s" % (event.get("target"), event.get("completed"))
+                  for event in (status or {}).get("fence_history") or [] if event.get("status") == "success")
+
+
+def new_fences(status, before, target=None):
+    """How many fencing successes `status` shows that the marks `before` did not (of one target, or any)."""
+    return len([mark for mark in fence_marks(status)
+                if mark not in (before or []) and (target is None or mark.split("@")[0] == target)])
+
+
+def group_nodes(status, group):
+    """The nodes a group runs on (all members running), or [] when it is not fully running."""
+    entry = ((status or {}).get("groups") or {}).get(group)
+    if not entry or not entry.get("wanted") or entry.get("running") != entry.get("wanted"):
+        return []
+    if any(rsc.get("failed") for rsc in status.get("resources") or [] if rsc.get("group") == group):
+        return []  # a member failed and is about to be recovered
+    return sorted(entry.get("nodes") or [])
+
+
+def drill_result(name, checks, recovery=None, figures="", samples=()):
+    """One drill's verdict. checks: [{ok, fail}] where `fail` says what went wrong in words;
+    samples: each round's seconds for the drills that repeat (kept for the benchmark)."""
+    failed = [str(check["fail"]) for check in checks if not check.get("ok")]
+    return {"drill": name, "passed": not failed, "recovery": recovery,
+            "detail": "; ".join(failed) if failed else figures, "samples": list(samples or [])}
+
+
+def summary_lines(results, skipped=()):
+    """The table printed at the end of a drill run."""
+    width = max([len(r["drill"]) for r in results] + [len(s) for s in skipped] + [5])
+    lines = ["%-*s  %-7s  %9s  %s" % (width, "drill", "verdict", "recovery", "measured / why it failed")]
+    for result in results:
+        recovery = result.get("recovery")
+        lines.append("%-*s  %-7s  %9s  %s" % (width, result["drill"], "pass" if result["passed"] else "FAIL",
+                                              "-" if recovery in (None, "") else "%.1f s" % float(recovery),
+                                              result.get("detail") or ""))
+    for name in skipped:
+        lines.append("%-*s  %-7s  %9s  %s" % (width, name, "not run", "-", "an earlier drill failed"))
+    passed = len([r for r in results if r["passed"]])
+    lines.append("%d of %d drills passed" % (passed, len(results) + len(skipped)))
+    return lines
+
+
+def _true(value):
+    return value is True or str(value).lower() == "true"
+
+
+def cycle_checks(cycle):
+    """Checks for one failure of the active node: recovered on the survivor, victim fenced, pair whole."""
+    served_by = cycle.get("served_by")
+    return [
+        {"ok": _true(cycle.get("recovered")), "fail": "the service did not answer again in time"},
+        {"ok": served_by in (None, "", "-", "None") or served_by == cycle.get("survivor"),
+         "fail": "the service answered from %s, not from the survivor %s" % (served_by, cycle.get("survivor"))},
+        {"ok": _true(cycle.get("taken_over")), "fail": "the group does not run on %s" % cycle.get("survivor")},
+        {"ok": _true(cycle.get("fenced")), "fail": "%s was not fenced" % cycle.get("victim")},
+        {"ok": _true(cycle.get("back")), "fail": "the pair is not available again: %s"
+         % "; ".join(cycle.get("reasons") or ["no answer"])},
+    ]

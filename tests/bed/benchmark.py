@@ -1,0 +1,153 @@
+"""Benchmark both test beds in one run and print the figures side by side.
+
+For each bed, from fresh nodes: deploy time of site.yml, time and changed count of a second run,
+cluster_status latency beside crm_mon --output-as=xml on the same node (both through Ansible, and
+crm_mon alone on the node), the detection floor the corosync settings imply (token + consensus),
+controlled switchover times, and hard kill -> service answering again over --kills power-offs
+(drill.yml's cascade_power_off, which on a bed with DRBD also checks fsck and every acknowledged
+write). The beds run one after the other (they need both cores); each bed is left down at the end.
+
+    python3 tests/bed/benchmark.py [--beds containers,vms] [--kills 5] [--switchovers 3] [--samples 10]
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BEDS = {
+    "containers": {"script": "tests/bed/containers.sh", "inventory": "inventories/testbed/hosts.yml",
+                   "cluster": "testbed", "node": "node1",
+                   "ssh": ["-i", "/var/lib/twonode-bed/containers/ssh/id_ed25519", "root@10.213.10.11"]},
+    "vms": {"script": "tests/bed/vms.sh", "inventory": "inventories/vmbed/hosts.yml", "cluster": "vmbed",
+            "node": "vm1", "ssh": ["-i", "/var/lib/twonode-bed/vms/ssh/id_ed25519", "-p", "2221", "root@127.0.0.1"]},
+}
+SSH = ["ssh", "-q", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+
+
+def run(cmd, timeout=3600):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    start = time.time()
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return result, time.time() - start
+
+
+def must(cmd, what, timeout=3600):
+    result, seconds = run(cmd, timeout)
+    if result.returncode != 0:
+        sys.exit("%s failed (rc %d):\n%s\n%s" % (what, result.returncode, result.stdout[-3000:], result.stderr[-2000:]))
+    return result, seconds
+
+
+def changed_count(output):
+    """Sum of changed= over the PLAY RECAP lines."""
+    return sum(int(n) for n in re.findall(r"\bchanged=(\d+)", output[output.rfind("PLAY RECAP"):]))
+
+
+def spread(values):
+    values = [float(v) for v in values]
+    if not values:
+        return "-"
+    return "min %.1f / median %.1f / max %.1f s (n=%d)" % (min(values), statistics.median(values), max(values),
+                                                            len(values))
+
+
+def drills(bed, names, count):
+    spec = BEDS[bed]
+    state = "/tmp/twonode-bench-%s" % bed
+    must(["ansible-playbook", "-i", spec["inventory"], "playbooks/drill.yml", "-e", "drill_confirm=" + spec["cluster"],
+          "-e", json.dumps({"drill_list": names, "drill_cascade_count": count, "drill_state_dir": state})],
+         "drill.yml " + ",".join(names), timeout=5400)
+    with open(os.path.join(state, "results.json")) as handle:
+        return json.load(handle)
+
+
+def latency(bed, samples):
+    spec = BEDS[bed]
+    ansible = ["ansible", "-i", spec["inventory"], spec["node"], "-o"]
+    module, crm_mon = [], []
+    for _ in range(samples):  # interleaved, so both see the same load on the machine
+        module.append(must(ansible + ["-m", "twonode.ha.cluster_status"], "cluster_status")[1])
+        crm_mon.append(must(ansible + ["-m", "ansible.builtin.command", "-a", "crm_mon --one-shot --output-as=xml"],
+                            "crm_mon through Ansible")[1])
+    probe = ("python3 -c 'import subprocess,time,statistics;t=[]\n"
+             "for i in range(%d):\n s=time.time();subprocess.run([\"crm_mon\",\"--one-shot\",\"--output-as=xml\"],"
+             "capture_output=True);t.append(time.time()-s)\nprint(statistics.median(t))'" % samples)
+    on_node = float(must(SSH + spec["ssh"] + [probe], "crm_mon on the node")[0].stdout.strip())
+    return module, crm_mon, on_node
+
+
+def detection_floor(bed):
+    spec = BEDS[bed]
+    out = must(SSH + spec["ssh"] + ["corosync-cmapctl -g runtime.config.totem.token; "
+                                    "corosync-cmapctl -g runtime.config.totem.consensus"], "corosync-cmapctl")[0].stdout
+    token, consensus = [int(line.split("=")[-1]) for line in out.strip().splitlines()]
+    return token, consensus
+
+
+def bench(bed, args):
+    spec = BEDS[bed]
+    figures = {}
+    print("[%s] fresh nodes" % bed, flush=True)
+    must(["bash", spec["script"], "down"], "bed down")
+    figures["bed_up"] = must(["bash", spec["script"], "up"], "bed up")[1]
+    print("[%s] deploy site.yml" % bed, flush=True)
+    figures["deploy"] = must(["ansible-playbook", "-i", spec["inventory"], "playbooks/site.yml"], "site.yml")[1]
+    result, figures["second_run"] = must(["ansible-playbook", "-i", spec["inventory"], "playbooks/site.yml"],
+                                         "site.yml again")
+    figures["second_run_changed"] = changed_count(result.stdout)
+    print("[%s] status latency" % bed, flush=True)
+    figures["module"], figures["crm_mon"], figures["crm_mon_on_node"] = latency(bed, args.samples)
+    figures["token"], figures["consensus"] = detection_floor(bed)
+    print("[%s] %d switchovers" % (bed, args.switchovers), flush=True)
+    figures["switchovers"] = drills(bed, ["cascade_switchover"], args.switchovers)[0]["samples"]
+    print("[%s] %d hard kills" % (bed, args.kills), flush=True)
+    kills = drills(bed, ["cascade_power_off"], args.kills)[0]
+    figures["kills"], figures["kills_detail"] = kills["samples"], kills["detail"]
+    must(["bash", spec["script"], "down"], "bed down")
+    return figures
+
+
+def report(results):
+    rows = [
+        ("fresh nodes up (bed)", lambda f: "%.0f s" % f["bed_up"]),
+        ("deploy site.yml, fresh nodes", lambda f: "%.0f s" % f["deploy"]),
+        ("second run", lambda f: "%.0f s, changed=%d" % (f["second_run"], f["second_run_changed"])),
+        ("cluster_status via Ansible", lambda f: "median %.2f s" % statistics.median(f["module"])),
+        ("crm_mon --output-as=xml via Ansible", lambda f: "median %.2f s" % statistics.median(f["crm_mon"])),
+        ("crm_mon --output-as=xml on the node", lambda f: "median %.3f s" % f["crm_mon_on_node"]),
+        ("detection floor (token + consensus)",
+         lambda f: "%.1f s (%d + %d ms)" % ((f["token"] + f["consensus"]) / 1000.0, f["token"], f["consensus"])),
+        ("controlled switchover", lambda f: spread(f["switchovers"])),
+        ("hard kill -> service answers", lambda f: spread(f["kills"])),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print()
+    print("%-*s  %s" % (width, "figure", "  |  ".join(results)))
+    for label, render in rows:
+        print("%-*s  %s" % (width, label, "  |  ".join(render(f) for f in results.values())))
+    for bed, figures in results.items():
+        print("%s cascade: %s" % (bed, figures["kills_detail"]))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beds", default="containers,vms")
+    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--switchovers", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=10)
+    args = parser.parse_args()
+    results = {}
+    for bed in args.beds.split(","):
+        results[bed] = bench(bed, args)
+        with open("/tmp/twonode-benchmark.json", "w") as handle:
+            json.dump(results, handle, indent=1)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The drills' plain logic and the client load's bookkeeping (roles/drill/files/drill_load.py)."""
+import importlib.util
+import json
+import os
+
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
+    cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors, summary_lines)
+from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
+from ansible_collections.twonode.ha.plugins.filter.drill import drill_ssh_arg
+
+from conftest import REPO
+
+_spec = importlib.util.spec_from_file_location("drill_load", os.path.join(REPO, "roles/drill/files/drill_load.py"))
+drill_load = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(drill_load)
+
+
+def status_of(fixture_text, name):
+    status = parse_crm_mon(fixture_text(name))
+    status["groups"] = {k: dict(v, nodes=sorted(v["nodes"])) for k, v in groups_of(status).items()}
+    return status
+
+
+def test_a_good_request_has_no_errors():
+    assert request_errors(["active_power_off", "daemon_kill"], "podman kill twonode-{node}", 3, 1, "nginx", 60) == []
+    assert request_errors(["link_cut_one"], "", 1, "0", "postfix", 20) == []
+
+
+def test_bad_requests_are_named():
+    errors = request_errors(["active_power_off", "reboot_everything"], "", 0, 2, "apache", 5)
+    text = "\n".join(errors)
+    assert "unknown drill(s) reboot_everything" in text
+    assert "active_power_off need drill_power_off_command" in text
+    assert "drill_cascade_count must be 1 or more" in text
+    assert "drill_link must be 0 or 1" in text
+    assert "drill_daemon must be one of nginx, postfix" in text
+    assert "drill_link_cut_seconds must be at least 20" in text
+    assert request_errors([], "", 1, 1, "nginx", 60)[0].startswith("drill_list is empty")
+    assert request_errors(["active_power_off"], "poweroff-all", 1, 1, "nginx", 60) == [
+        "drill_power_off_command must say which node with {node}"]
+
+
+def test_where_the_group_runs_from_captured_status(fixture_text):
+    healthy = status_of(fixture_text, "crm_mon_group_healthy.xml")
+    assert group_nodes(healthy, "services") == ["node1"]
+    assert group_nodes(healthy, "nothing") == []
+    stopped = status_of(fixture_text, "crm_mon_group_peer_stopped.xml")
+    assert group_nodes(stopped, "services") == ["node1"]
+    # a member marked failed means "being recovered", not running
+    for rsc in healthy["resources"]:
+        if rsc["id"] == "services-nginx":
+            rsc["failed"] = True
+    assert group_nodes(healthy, "services") == []
+
+
+def test_new_fencing_is_seen_as_a_new_mark(fixture_text):
+    fenced = status_of(fixture_text, "crm_mon_group_peer_fenced.xml")
+    marks = fence_marks(fenced)
+    assert marks and all("@" in mark for mark in marks)
+    target = marks[0].split("@")[0]
+    assert new_fences(fenced, []) == len(marks)
+    assert new_fences(fenced, [], target) >= 1
+    assert new_fences(fenced, marks) == 0
+    # crm_mon keeps only the latest success per target: a second fencing replaces the first
+    again = dict(fenced, fence_history=[dict(e, completed="2099-01-01 00:00:00Z") for e in fenced["fence_history"]])
+    assert new_fences(again, marks, target) >= 1
+    assert new_fences(again, marks, "no-such-node") == 0
+    assert fence_marks(None) == []
+
+
+def test_a_cycle_passes_only_when_everything_happened():
+    good = {"victim": "vm1", "survivor": "vm2", "recovered": True, "recovered_after": 61.2, "served_by": "vm2",
+            "taken_over": True, "fenced": True, "back": True, "reasons": []}
+    assert drill_result("active_power_off", cycle_checks(good), 61.2, "ok")["passed"]
+    bad = dict(good, served_by="vm1", fenced=False, back=False, reasons=["node vm1 is offline"])
+    result = drill_result("active_power_off", cycle_checks(bad), 61.2, "ok")
+    assert not result["passed"]
+    assert result["detail"] == ("the service answered from vm1, not from the survivor vm2; vm1 was not fenced; "
+                                "the pair is not available again: node vm1 is offline")
+    # booleans that went through templating as strings still count
+    assert drill_result("x", cycle_checks(dict(good, recovered="True", fenced="true")))["passed"]
+
+
+def test_summary_table():
+    results = [drill_result("standby_power_off", [{"ok": True, "fail": ""}], 42.0, "alarm after 6 s"),
+               drill_result("active_power_off", [{"ok": False, "fail": "vm1 was not fenced"}], None)]
+    lines = summary_lines(results, ["daemon_kill"])
+    assert lines[1].split()[:4] == ["standby_power_off", "pass", "42.0", "s"]
+    assert "FAIL" in lines[2] and lines[2].endswith("vm1 was not fenced")
+    assert "not run" in lines[3]
+    assert lines[-1] == "1 of 3 drills passed"
+
+
+def test_ssh_argument_for_the_load_generator():
+    assert drill_ssh_arg(["vm1", {"ansible_host": "127.0.0.1", "ansible_port": 2221, "ansible_user": "root"}]) == \
+        "--node=vm1=root@127.0.0.1:2221"
+    assert drill_ssh_arg(["node1", {"inventory_hostname": "node1"}]) == "--node=node1=root@node1:22"
+
+
+def test_outages_from_probes():
+    timeline = drill_load.Timeline()
+    timeline.record(False, 0.0, 1.0)   # before the first answer: not an outage
+    timeline.record(True, 1.0, 1.1)
+    timeline.record(False, 5.0, 6.0)
+    timeline.record(False, 6.0, 7.0)
+    timeline.record(True, 12.0, 12.2)
+    assert timeline.outages == [[5.0, 12.2]]
+    timeline.record(False, 20.0, 21.0)
+    assert timeline.outages[-1] == [20.0, None]
+
+
+def test_recovery_window():
+    outages = [[5.0, 12.2], [100.0, 130.0]]
+    assert drill_load.window(outages, 4.0, 50.0) == {"outages": 1, "longest_outage": 7.2, "ongoing": False,
+                                                     "recovered_after": 8.2}
+    assert drill_load.window(outages, 50.0, 90.0)["outages"] == 0
+    assert drill_load.window(outages, 50.0, 90.0)["recovered_after"] is None
+    ongoing = drill_load.window([[100.0, None]], 99.0, 110.0)
+    assert ongoing["ongoing"] and ongoing["longest_outage"] == 10.0 and ongoing["recovered_after"] is None
+
+
+def test_missing_writes():
+    acked = ["1 10.0 vm1\n", "2 10.5 vm1\n", "3 70.0 vm2\n", "4 99.0 vm2\n"]
+    assert drill_load.missing_writes(acked, ["1\n", "2\n", "3\n"], 80.0) == (["1", "2", "3"], [])
+    assert drill_load.missing_writes(acked, ["1\n", "3\n"], 80.0) == (["1", "2", "3"], ["2"])
+
+
+def test_wait_and_window_read_the_state(tmp_path, capsys):
+    state = {"updated": 200.0, "stopped": False, "http": [[100.0, 161.0]], "writes": [[100.0, 170.0]],
+             "counts": {"acked": 5}, "served_by": "vm2", "writing": True}
+    (tmp_path / "status.json").write_text(json.dumps(state))
+    drill_load.main(["wait", "--state", str(tmp_path), "--since", "99.5", "--expect-outage", "--timeout", "1"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["recovered_after"] == 61.5 and result["served_by"] == "vm2" and "timed_out" not in result
+    drill_load.main(["window", "--state", str(tmp_path), "--since", "99.5"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["writes"]["longest_outage"] == 70.0
