@@ -52,8 +52,8 @@ def spread(values):
     values = [float(v) for v in values]
     if not values:
         return "-"
-    return "min %.1f / median %.1f / max %.1f s (n=%d)" % (min(values), statistics.median(values), max(values),
-                                                            len(values))
+    return "min %.1f / median %.1f / max %.1f s (n=%d)" % (
+        min(values), statistics.median(values), max(values), len(values))
 
 
 def drills(bed, names, count):
@@ -70,7 +70,7 @@ def latency(bed, samples):
     spec = BEDS[bed]
     ansible = ["ansible", "-i", spec["inventory"], spec["node"], "-o"]
     module, crm_mon = [], []
-    for _ in range(samples):  # interleaved, so both see the same load on the machine
+    for _sample in range(samples):  # interleaved, so both see the same load on the machine
         module.append(must(ansible + ["-m", "twonode.ha.cluster_status"], "cluster_status")[1])
         crm_mon.append(must(ansible + ["-m", "ansible.builtin.command", "-a", "crm_mon --one-shot --output-as=xml"],
                             "crm_mon through Ansible")[1])

@@ -21,7 +21,7 @@ def test_drills_refuse_without_the_cluster_name(node1):
 
 
 def test_drills_pass_under_load():
-    result = run_drills("testbed", CI_DRILLS, inventory=INVENTORY)
+    result = run_drills("testbed", CI_DRILLS, "-e", "drill_link_cut_seconds=20", inventory=INVENTORY)
     summary = drill_summary(result)
     print(summary)
     assert result.returncode == 0, summary + result.stderr[-2000:]

@@ -91,7 +91,7 @@ def test_changing_the_outage_tolerance_keeps_both_nodes_up(node1, node2):
         assert cluster_status(node1)["nodes"] == {"node1": True, "node2": True}
     finally:
         assert run_playbook().returncode == 0
-    assert node1.check_output("corosync-cmapctl -g runtime.config.totem.token").endswith("= 3000")
+    assert node1.check_output("corosync-cmapctl -g runtime.config.totem.token").endswith("= 1000")
 
 
 def test_fencing_power_cycles_the_node_and_it_rejoins(node1, node2):

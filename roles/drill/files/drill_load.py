@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Client load for the failure drills, run on the control node, with its own record of what it saw.
 
     drill_load.py run --state DIR --url URL [--node NAME=USER@HOST:PORT ...] [--probe-via-nodes]
@@ -113,7 +112,7 @@ class NodeSession:
 
     def __init__(self, name, destination, key):
         self.name = name
-        user_host, _, port = destination.rpartition(":")
+        user_host, port = destination.rpartition(":")[::2]
         if not user_host:
             user_host, port = destination, "22"
         self.command = ["ssh", "-q", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
@@ -140,7 +139,7 @@ class NodeSession:
             self.proc.stdin.write(line + "\n")
             self.proc.stdin.flush()
             # a new session first has to connect and start Python: slow on an emulated node
-            ready, _, _ = select.select([self.proc.stdout], [], [], timeout + (15 if self.fresh else 0))
+            ready = select.select([self.proc.stdout], [], [], timeout + (15 if self.fresh else 0))[0]
             answer = self.proc.stdout.readline() if ready else ""
         except (OSError, ValueError):
             answer = ""
