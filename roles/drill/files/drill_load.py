@@ -165,10 +165,10 @@ class Load:
         self.writes = Timeline()
         self.counts = {"probes_ok": 0, "probes_failed": 0, "acked": 0, "refused": 0, "unanswered": 0}
         self.served_by = None
-        self.nodes = [NodeSession(name, dest, args.ssh_key)
-                      for name, dest in (item.split("=", 1) for item in args.node)]
-        self.probe_nodes = [NodeSession(s.name, dest, args.ssh_key)
-                            for s, dest in zip(self.nodes, (i.split("=", 1)[1] for i in args.node))]
+        nodes = [item.split("=", 1) for item in args.node]
+        # separate sessions for writes and probes: a write stuck on a frozen device must not stall probing
+        self.nodes = [NodeSession(name, dest, args.ssh_key) for name, dest in nodes]
+        self.probe_nodes = [NodeSession(name, dest, args.ssh_key) for name, dest in nodes]
         self.acked = open(os.path.join(args.state, "acked.log"), "a", buffering=1)
 
     def probe_direct(self):
