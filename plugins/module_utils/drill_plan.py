@@ -82,8 +82,10 @@ def summary_lines(results, skipped=()):
         lines.append("%-*s  %-7s  %9s  %s" % (width, result["drill"], "pass" if result["passed"] else "FAIL",
                                               "-" if recovery in (None, "") else "%.1f s" % float(recovery),
                                               result.get("detail") or ""))
+    why = ("an earlier drill failed" if any(not r["passed"] for r in results)
+           else "the run stopped before it (see the failed task above)")
     for name in skipped:
-        lines.append("%-*s  %-7s  %9s  %s" % (width, name, "not run", "-", "an earlier drill failed"))
+        lines.append("%-*s  %-7s  %9s  %s" % (width, name, "not run", "-", why))
     passed = len([r for r in results if r["passed"]])
     lines.append("%d of %d drills passed" % (passed, len(results) + len(skipped)))
     return lines

@@ -88,8 +88,10 @@ def test_summary_table():
     lines = summary_lines(results, ["daemon_kill"])
     assert lines[1].split()[:4] == ["standby_power_off", "pass", "42.0", "s"]
     assert "FAIL" in lines[2] and lines[2].endswith("vm1 was not fenced")
-    assert "not run" in lines[3]
+    assert "not run" in lines[3] and lines[3].endswith("an earlier drill failed")
     assert lines[-1] == "1 of 3 drills passed"
+    # nothing failed, yet drills were not run: the run itself stopped (e.g. the client load never started)
+    assert summary_lines([], ["daemon_kill"])[1].endswith("the run stopped before it (see the failed task above)")
 
 
 def test_ssh_argument_for_the_load_generator():

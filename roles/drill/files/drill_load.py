@@ -263,7 +263,10 @@ def cmd_run(args):
 def cmd_wait(args):
     """Until the service answered for --settle s after --since (after an outage, with --expect-outage)."""
     deadline = time.time() + args.timeout
-    while not os.path.exists(os.path.join(args.state, "status.json")) and time.time() < deadline:
+    while not os.path.exists(os.path.join(args.state, "status.json")):
+        if time.time() > deadline:
+            print(json.dumps({"timed_out": True, "why": "the client load never started"}))
+            return
         time.sleep(0.5)  # the load generator is still starting
     while True:
         state = read_state(args.state)
