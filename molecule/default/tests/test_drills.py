@@ -8,7 +8,8 @@ from conftest import REPO, cluster_status
 from bedtools import drill_summary, run_drills
 
 INVENTORY = os.path.join(REPO, "inventories/testbed/hosts.yml")
-CI_DRILLS = ["standby_power_off", "active_power_off", "link_cut_one", "daemon_kill"]
+# The cascades run two rounds here (three by default): two power-offs hit both nodes in turn.
+CI_DRILLS = ["standby_power_off", "cascade_power_off", "link_cut_one", "daemon_kill", "cascade_switchover"]
 
 
 def test_drills_refuse_without_the_cluster_name(node1):
@@ -22,7 +23,7 @@ def test_drills_refuse_without_the_cluster_name(node1):
 
 
 def test_drills_pass_under_load():
-    result = run_drills("testbed", CI_DRILLS, "-e", "drill_link_cut_seconds=20", inventory=INVENTORY)
+    result = run_drills("testbed", CI_DRILLS, "-e", "drill_link_cut_seconds=20", "-e", "drill_cascade_count=2", inventory=INVENTORY)
     summary = drill_summary(result)
     print(summary)
     assert result.returncode == 0, summary + result.stderr[-2000:]
