@@ -8,26 +8,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    DAEMONS, cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors, summary_lines)
-
-
-def drill_request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds):
-    return request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds)
-
-
-def drill_fence_marks(status):
-    return fence_marks(status)
-
-
-def drill_new_fences(status, before, target=None):
-    return new_fences(status, before, target)
-
-
-def drill_group_nodes(status, group):
-    return group_nodes(status, group)
+    DAEMONS, available_check, cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors,
+    summary_lines)
 
 
 def drill_verdict(checks, name, recovery=None, figures="", samples=()):
+    """drill_result with the checks first, so a task can pipe them in."""
     return drill_result(name, checks, recovery, figures, samples)
 
 
@@ -44,24 +30,17 @@ def drill_ssh_arg(pair):
                                    hostvars.get("ansible_port") or 22)
 
 
-def drill_cycle_checks(cycle):
-    return cycle_checks(cycle)
-
-
-def drill_summary(results, skipped=()):
-    return summary_lines(results, skipped)
-
-
 class FilterModule(object):
     def filters(self):
         return {
-            "drill_request_errors": drill_request_errors,
-            "drill_fence_marks": drill_fence_marks,
-            "drill_new_fences": drill_new_fences,
-            "drill_group_nodes": drill_group_nodes,
+            "drill_request_errors": request_errors,
+            "drill_fence_marks": fence_marks,
+            "drill_new_fences": new_fences,
+            "drill_group_nodes": group_nodes,
+            "drill_available_check": available_check,
             "drill_verdict": drill_verdict,
-            "drill_summary": drill_summary,
+            "drill_summary": summary_lines,
             "drill_process": drill_process,
             "drill_ssh_arg": drill_ssh_arg,
-            "drill_cycle_checks": drill_cycle_checks,
+            "drill_cycle_checks": cycle_checks,
         }

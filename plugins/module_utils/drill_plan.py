@@ -91,6 +91,13 @@ def summary_lines(results, skipped=()):
     return lines
 
 
+def available_check(status):
+    """The check every drill ends with: the pair is whole again (`status` from cluster_status)."""
+    status = status or {}
+    return {"ok": status.get("verdict") == "available",
+            "fail": "the pair is not available again: %s" % "; ".join(status.get("reasons") or ["no answer"])}
+
+
 def _true(value):
     return value is True or str(value).lower() == "true"
 

@@ -5,7 +5,7 @@ import os
 
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors, summary_lines)
+    available_check, cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors, summary_lines)
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
 from ansible_collections.twonode.ha.plugins.filter.drill import drill_ssh_arg
 
@@ -138,3 +138,27 @@ def test_wait_and_window_read_the_state(tmp_path, capsys):
     drill_load.main(["window", "--state", str(tmp_path), "--since", "99.5"])
     result = json.loads(capsys.readouterr().out)
     assert result["writes"]["longest_outage"] == 70.0
+
+
+def test_a_waiter_ignores_the_state_an_earlier_stopped_run_left(tmp_path):
+    # The client starts in the background; a waiter that comes first must not take the last run's
+    # stopped state for this run's (CI once gave up at once on it).
+    assert drill_load.started_state(str(tmp_path), 100.0) is None
+    (tmp_path / "status.json").write_text(json.dumps({"updated": 50.0, "stopped": True}))
+    assert drill_load.started_state(str(tmp_path), 100.0) is None
+    (tmp_path / "status.json").write_text(json.dumps({"updated": 100.5, "stopped": False}))
+    assert drill_load.started_state(str(tmp_path), 100.0)["stopped"] is False
+    # a run that stopped after the waiter began is this run's end, not a leftover
+    (tmp_path / "status.json").write_text(json.dumps({"updated": 150.0, "stopped": True}))
+    assert drill_load.started_state(str(tmp_path), 100.0)["stopped"] is True
+    out = drill_load.main(["wait", "--state", str(tmp_path), "--since", "200", "--timeout", "0"])
+    assert out is None
+
+
+def test_every_drill_ends_with_the_pair_available():
+    assert available_check({"verdict": "available", "reasons": []})["ok"]
+    check = available_check({"verdict": "degraded", "reasons": ["node vm1 is offline", "DRBD r0 is not connected"]})
+    assert not check["ok"] and check["fail"] == ("the pair is not available again: node vm1 is offline; "
+                                                 "DRBD r0 is not connected")
+    # a status that never came (until gave up with no answer)
+    assert available_check({})["fail"] == "the pair is not available again: no answer"

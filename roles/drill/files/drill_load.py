@@ -65,9 +65,9 @@ for line in sys.stdin:
 class Timeline:
     """Outages of something probed again and again: [start, end] pairs, end None while it lasts."""
 
-    def __init__(self, outages=None):
-        self.outages = [list(o) for o in outages or []]
-        self.seen_up = bool(self.outages)
+    def __init__(self):
+        self.outages = []
+        self.seen_up = False
 
     def record(self, ok, started, finished):
         """One probe that started and finished at these times. Nothing counts before the first answer."""
@@ -252,6 +252,15 @@ def read_state(directory):
         return json.load(handle)
 
 
+def started_state(directory, since):
+    """The client's state once it runs: None while there is no state yet, or only one an earlier run
+    left stopped before `since` (the client starts in the background and replaces it when it starts)."""
+    if not os.path.exists(os.path.join(directory, "status.json")):
+        return None
+    state = read_state(directory)
+    return None if state["stopped"] and state["updated"] < since else state
+
+
 def cmd_run(args):
     os.makedirs(args.state, exist_ok=True)
     for name in ("stop", "status.json", "acked.log"):
@@ -263,11 +272,11 @@ def cmd_run(args):
 def cmd_wait(args):
     """Until the service answered for --settle s after --since (after an outage, with --expect-outage)."""
     deadline = time.time() + args.timeout
-    while not os.path.exists(os.path.join(args.state, "status.json")):
+    while started_state(args.state, args.since) is None:
         if time.time() > deadline:
             print(json.dumps({"timed_out": True, "why": "the client load never started"}))
             return
-        time.sleep(0.5)  # the load generator is still starting
+        time.sleep(0.5)
     while True:
         state = read_state(args.state)
         now = state["updated"]
