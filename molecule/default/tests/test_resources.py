@@ -82,6 +82,9 @@ def test_check_mode_with_a_new_vip_changes_nothing(node1, node2):
 
 def test_killing_the_active_node_moves_the_service_and_it_stays(node1, node2):
     nodes = {"node1": node1, "node2": node2}
+    # Only a whole pair can take a kill: a peer still booting waits to see the other (wait_for_all).
+    both = {"node1": True, "node2": True}
+    assert cluster_status(node1)["nodes"] == both and cluster_status(node2)["nodes"] == both
     victim = group_node(node1)
     survivor = "node2" if victim == "node1" else "node1"
     started = podman("inspect", "-f", "{{.State.StartedAt}}", "twonode-" + victim)
