@@ -105,6 +105,12 @@ def parse_crm_mon(xml_text):
             "completed": event.get("completed") or event.get("last-pending"),
         })
 
+    # Negative location constraints as Pacemaker applies them (rules evaluated): fence devices kept off
+    # their own target, DRBD's fence-peer constraint, bans left by crm_resource --ban/--move.
+    bans = [{"id": ban.get("id"), "resource": ban.get("resource"), "node": ban.get("node"),
+             "weight": ban.get("weight"), "promoted_only": _bool(ban.get("promoted-only", ban.get("master_only")))}
+            for ban in root.findall("bans/ban")]
+
     options = root.find("summary/cluster_options")
     return {
         "dc": dc,
@@ -116,6 +122,7 @@ def parse_crm_mon(xml_text):
         "failures": failures,
         "fail_counts": fail_counts,
         "fence_history": fence_history,
+        "bans": bans,
     }
 
 

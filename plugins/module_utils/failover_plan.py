@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
+from ansible_collections.twonode.ha.plugins.module_utils.health import describe_ban, groups_of
 
 
 class FailoverRefused(ValueError):
@@ -64,9 +64,14 @@ def plan_failover(status, requested, target=None, drbd=None):
                        if fc["node"] == destination and fc["resource"] in group["members"]
                        and str(fc.get("migration_threshold") or "").isdigit()
                        and int(fc["fail_count"]) >= int(fc["migration_threshold"])]
+            # The group, its members, and the DRBD clone it needs promoted there (resources_plan's naming).
+            needs = {group_id, group_id + "-drbd-clone"} | set(group["members"])
+            bans = [describe_ban(ban) for ban in status.get("bans", []) if ban["node"] == destination and ban["resource"] in needs]
             if blocked:
                 problems.append("%s: %s may not run %s any more (fail count reached the migration threshold; "
                                 "clean it up with crm_resource --cleanup)" % (group_id, destination, ", ".join(blocked)))
+            elif bans:
+                problems.append("%s: %s" % (group_id, "; ".join(bans)))
             else:
                 plan.append({"group": group_id, "from": source, "to": destination, "move": True})
     for volume in drbd or []:

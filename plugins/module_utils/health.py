@@ -32,6 +32,24 @@ def groups_of(status):
     return groups
 
 
+def describe_ban(ban):
+    """A ban (parse_crm_mon()'s bans) in plain words, with where it comes from."""
+    what = "being promoted" if ban["promoted_only"] else "running"
+    if ban["id"].startswith("drbd-fence-by-handler-"):
+        why = "DRBD's fence-peer handler set it while %s's data was behind; it is removed after a resync" % ban["node"]
+    elif ban["id"].startswith("cli-ban-"):
+        why = "left by crm_resource --ban or --move; crm_resource --clear removes it"
+    else:
+        why = "a location constraint in the configuration"
+    return "constraint %s keeps %s from %s on %s (%s)" % (ban["id"], ban["resource"], what, ban["node"], why)
+
+
+def ban_problems(status):
+    """Bans that keep a service off a node (fence devices kept off their own target are by design)."""
+    fence_devices = {device["id"] for device in stonith_resources(status)}
+    return [describe_ban(ban) for ban in status.get("bans", []) if ban["resource"] not in fence_devices]
+
+
 def verdict(status, links=None, drbd=None, node_id_names=None):
     """status: parse_crm_mon() output or None when the local stack does not answer.
 
@@ -71,6 +89,7 @@ def verdict(status, links=None, drbd=None, node_id_names=None):
     for rsc in status["resources"]:
         if not rsc["managed"] and not status["maintenance_mode"]:
             reasons.append("resource %s is unmanaged: the cluster does not recover it" % rsc["id"])
+    reasons.extend(ban_problems(status))
     groups = groups_of(status)
     for key, group in sorted(groups.items()):
         if group["wanted"] and group["running"] < group["wanted"]:

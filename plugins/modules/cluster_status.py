@@ -118,6 +118,16 @@ fence_history:
   returned: always
   type: list
   elements: dict
+bans:
+  description:
+    - Negative location constraints as Pacemaker applies them, each with id, resource, node, weight and
+      promoted_only. A ban on a service resource (DRBD's fence-peer constraint, a C(crm_resource --ban))
+      makes the verdict C(degraded); fence devices kept off their own target are expected.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "location-fence-node1-avoids-node1", "resource": "fence-node1", "node": "node1",
+            "weight": "-1000000", "promoted_only": false}]
 drbd:
   description: DRBD volumes with role, disk and peer disk state, connection, replication and sync percent.
   returned: always
@@ -182,7 +192,7 @@ def main():
     result_verdict, reasons = verdict(status, links, drbd, names_by_id)
 
     empty = {"nodes": {}, "resources": [], "failures": [], "fail_counts": [], "fence_history": [],
-             "quorate": False, "dc": None, "maintenance_mode": False}
+             "quorate": False, "dc": None, "maintenance_mode": False, "bans": []}
     status = status or empty
     groups = dict((key, {"members": g["members"], "nodes": sorted(g["nodes"]), "running": g["running"],
                          "wanted": g["wanted"], "kind": g["kind"]}) for key, g in groups_of(status).items())
@@ -207,6 +217,7 @@ def main():
         fence_devices=[{"id": d["id"], "agent": d["agent"], "active": d["active"], "nodes": d["nodes"]}
                        for d in stonith_resources(status)],
         fence_history=status["fence_history"],
+        bans=status["bans"],
         drbd=drbd,
         maintenance={
             "cluster": status["maintenance_mode"],

@@ -45,3 +45,20 @@ def test_drbd_not_in_step_refuses(fixture_text):
     drbd = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
     with pytest.raises(FailoverRefused, match="DRBD r0 is not UpToDate on both nodes"):
         plan_failover(status, ["services"], drbd=drbd)
+
+
+def test_a_ban_on_the_target_refuses_and_names_it(fixture_text):
+    """Captured on the VM bed with `crm_resource --ban --resource services --node vm2`."""
+    text = fixture_text("crm_mon_cli_ban.xml")
+    with pytest.raises(FailoverRefused, match="services: constraint cli-ban-services-on-vm2 keeps services from running on vm2"):
+        plan_failover(parse_crm_mon(text), ["services"])
+    # DRBD's fence-peer constraint left behind on the target (the handler's rule, as crm_mon shows it)
+    left = text.replace('<ban id="cli-ban-services-on-vm2" resource="services" node="vm2" weight="-1000000" '
+                        'promoted-only="false" master_only="false"/>',
+                        '<ban id="drbd-fence-by-handler-r0-rule-services-drbd-clone" resource="services-drbd-clone" '
+                        'node="vm2" weight="-1000000" promoted-only="true" master_only="true"/>')
+    assert left != text
+    with pytest.raises(FailoverRefused, match="keeps services-drbd-clone from being promoted on vm2"):
+        plan_failover(parse_crm_mon(left), ["services"])
+    # the same ban on the node the group leaves does not stop it
+    assert plan_failover(parse_crm_mon(text.replace('node="vm2" weight', 'node="vm1" weight')), ["services"])[0]["to"] == "vm2"

@@ -90,3 +90,26 @@ def test_status_lines_for_a_degraded_pair():
         "drbd:", "  r0           Primary/Unknown UpToDate/DUnknown WFConnection",
         "fence devices:", "  fence-node2  started on node1",
     ]
+
+
+def test_bans_on_services_degrade_and_say_where_they_come_from(fixture_text):
+    """Captured on the VM bed: vm1 powered off (DRBD's fence-peer constraint set), and a crm_resource --ban."""
+    away = status(fixture_text, "crm_mon_drbd_peer_away.xml")
+    assert away["bans"] == [{"id": "drbd-fence-by-handler-r0-rule-services-drbd-clone", "resource": "services-drbd-clone",
+                             "node": "vm1", "weight": "-1000000", "promoted_only": True}]
+    drbd = parse_proc_drbd(fixture_text("proc_drbd_84_peer_outdated.txt"), {0: "r0"})
+    result, reasons = verdict(away, None, drbd, {})
+    assert result == "degraded"
+    assert "DRBD r0 is not connected to its peer (WFConnection): writes are not mirrored" in reasons
+    assert ("constraint drbd-fence-by-handler-r0-rule-services-drbd-clone keeps services-drbd-clone from being promoted "
+            "on vm1 (DRBD's fence-peer handler set it while vm1's data was behind; it is removed after a resync)") in reasons
+    banned = status(fixture_text, "crm_mon_cli_ban.xml")
+    assert verdict(banned, None, [], {}) == ("degraded", [
+        "constraint cli-ban-services-on-vm2 keeps services from running on vm2 "
+        "(left by crm_resource --ban or --move; crm_resource --clear removes it)"])
+
+
+def test_fence_devices_kept_off_their_target_are_not_a_problem(fixture_text):
+    healthy = status(fixture_text, "crm_mon_group_healthy.xml")
+    assert [ban["resource"] for ban in healthy["bans"]] == ["fence-node2", "fence-node1"]
+    assert verdict(healthy, None, [], NAMES)[0] == "available"
