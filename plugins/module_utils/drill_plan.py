@@ -111,6 +111,12 @@ def cycle_checks(cycle):
          "fail": "the service answered from %s, not from the survivor %s" % (served_by, cycle.get("survivor"))},
         {"ok": _true(cycle.get("taken_over")), "fail": "the group does not run on %s" % cycle.get("survivor")},
         {"ok": _true(cycle.get("fenced")), "fail": "%s was not fenced" % cycle.get("victim")},
+        # With DRBD the survivor writes alone until the victim returns: monitoring must say so.
+        {"ok": not _true(cycle.get("drbd_on_survivor")) or any(
+            reason.startswith("DRBD ") and "not connected to its peer" in reason
+            for reason in cycle.get("reasons_while_away") or []),
+         "fail": "while %s was away, the status on %s did not name DRBD's lost peer: %s"
+         % (cycle.get("victim"), cycle.get("survivor"), "; ".join(cycle.get("reasons_while_away") or ["no reasons"]))},
         {"ok": _true(cycle.get("back")), "fail": "the pair is not available again: %s"
          % "; ".join(cycle.get("reasons") or ["no answer"])},
     ]

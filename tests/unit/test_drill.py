@@ -4,6 +4,7 @@ import json
 import os
 
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems, parse_proc_drbd
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
     available_check, cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors, summary_lines)
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
@@ -80,6 +81,19 @@ def test_a_cycle_passes_only_when_everything_happened():
                                 "the pair is not available again: node vm1 is offline")
     # booleans that went through templating as strings still count
     assert drill_result("x", cycle_checks(dict(good, recovered="True", fenced="true")))["passed"]
+
+
+def test_a_cycle_with_drbd_needs_the_alarm_for_the_lost_peer(fixture_text):
+    volumes = parse_proc_drbd(fixture_text("proc_drbd_84_disconnected.txt"), {0: "r0"})
+    away = {"victim": "vm1", "survivor": "vm2", "recovered": True, "served_by": "vm2", "taken_over": True,
+            "fenced": True, "back": True, "reasons": [], "drbd_on_survivor": True,
+            "reasons_while_away": ["node vm1 is offline"] + drbd_problems(volumes)}
+    assert drill_result("active_power_off", cycle_checks(away))["passed"]
+    silent = dict(away, reasons_while_away=["node vm1 is offline"])
+    result = drill_result("active_power_off", cycle_checks(silent))
+    assert result["detail"] == "while vm1 was away, the status on vm2 did not name DRBD's lost peer: node vm1 is offline"
+    # no DRBD (the container bed): nothing to name
+    assert drill_result("active_power_off", cycle_checks(dict(silent, drbd_on_survivor="False")))["passed"]
 
 
 def test_summary_table():

@@ -1,8 +1,9 @@
 """The full stack on two qemu VMs: DRBD -> filesystem -> virtual IP -> web and mail.
 
-Runs in order: the converged pair, the service answering, a controlled failover that keeps
-the data. Hard kills of the active VM (SBD fencing, takeover, the VM booting again, resynchronising,
-fsck and no acknowledged write lost) are the failure drills in test_drills.py.
+Runs after test_drills.py: the converged pair, the service answering, a controlled failover that
+keeps the data, including what the drill wrote while the VM it switches to was powered off. Hard
+kills of the active VM (SBD fencing, takeover, the VM booting again, resynchronising, fsck and no
+acknowledged write lost) are the failure drills in test_drills.py.
 """
 import re
 import time
@@ -103,6 +104,11 @@ def test_data_survives_a_controlled_failover(nodes):
     after = other(before)
     nodes[before].check_output("head -c 4M /dev/urandom > %s/www/probe.bin && sync", MOUNT)
     written = nodes[before].check_output("sha256sum %s/www/probe.bin", MOUNT).split()[0]
+    # The drill (test_drills.py, run before this) powered the other VM off and wrote here while it was
+    # away: after the switch that VM must serve those writes, which it can only have from the resync.
+    drill_log = MOUNT + "/.twonode-drill/writes.log"
+    assert nodes[before].file(drill_log).exists, "the drill's writes are missing from DRBD"
+    drill_writes = nodes[before].check_output("sha256sum %s", drill_log).split()[0]
     token = "failover-%d" % time.time()
     send_mail(nodes[after], token)
     wait_until("the message delivered", lambda: mailbox_has(nodes[before], token), timeout=60)
@@ -117,6 +123,7 @@ def test_data_survives_a_controlled_failover(nodes):
     assert active_node(nodes) == after
     assert nodes[after].mount_point(MOUNT).exists and not nodes[before].mount_point(MOUNT).exists
     assert nodes[after].check_output("sha256sum %s/www/probe.bin", MOUNT).split()[0] == written
+    assert nodes[after].check_output("sha256sum %s", drill_log).split()[0] == drill_writes
     assert fetch_sha(nodes[before], "probe.bin") == written
     assert mailbox_has(nodes[after], token)
     assert "cli-" not in nodes[after].check_output("cibadmin --query --scope constraints")
