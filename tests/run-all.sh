@@ -33,9 +33,19 @@ stage "ansible-test sanity" bash tests/sanity.sh
 stage "unit tests" python -m pytest -q -p no:cacheprovider tests/unit
 vm_image() { wait "$vm_image_pid"; local rc=$?; cat "$vm_image_log"; rm -f "$vm_image_log"; return $rc; }
 stage "VM guest image" vm_image
-stage "molecule (container bed)" molecule test --scenario-name default
+# Molecule does not time its phases: its INFO lines get the seconds since the scenario began.
+molecule_timed() {
+  local start=$SECONDS line
+  molecule test --scenario-name "$1" 2>&1 | while IFS= read -r line; do
+    case $line in
+      INFO*) printf '[+%ss] %s\n' "$((SECONDS - start))" "$line" ;;
+      *) printf '%s\n' "$line" ;;
+    esac
+  done
+}
+stage "molecule (container bed)" molecule_timed default
 # One bed at a time: the VM bed needs both cores.
-stage "molecule (VM bed, DRBD)" molecule test --scenario-name vms
+stage "molecule (VM bed, DRBD)" molecule_timed vms
 
 echo
 [ ${#failures[@]} -eq 0 ] || echo "failed stages: ${failures[*]}"

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    DAEMONS, available_check, cycle_checks, drill_result, fence_marks, group_nodes, new_fences, request_errors,
+    DAEMONS, available_check, cycle_checks, daemon_recovered, drill_result, fence_marks, group_nodes, new_fences, request_errors,
     summary_lines)
 
 
@@ -43,4 +43,5 @@ class FilterModule(object):
             "drill_process": drill_process,
             "drill_ssh_arg": drill_ssh_arg,
             "drill_cycle_checks": cycle_checks,
+            "drill_daemon_recovered": daemon_recovered,
         }

@@ -10,6 +10,16 @@ __metaclass__ = type
 import xml.etree.ElementTree as ET
 
 
+# Roles crm_mon shows once an operation is done; while one runs it says Starting, Stopping, Promoting...
+SETTLED_ROLES = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
+
+
+def unsettled(status):
+    """Active resources with an operation still running: [(id, role, nodes)]."""
+    return [(rsc["id"], rsc["role"], rsc["nodes"]) for rsc in status["resources"]
+            if rsc["active"] and rsc["role"] not in SETTLED_ROLES]
+
+
 def _bool(value):
     return str(value).lower() == "true"
 

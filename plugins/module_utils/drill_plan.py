@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import SETTLED_ROLES
+
 # What each does is documented in roles/drill/meta/argument_specs.yml.
 DRILLS = ("standby_power_off", "active_power_off", "link_cut_one", "link_cut_both", "stack_crash", "kernel_panic",
           "daemon_kill", "cascade_switchover", "cascade_power_off")
@@ -60,9 +62,28 @@ def group_nodes(status, group):
     entry = ((status or {}).get("groups") or {}).get(group)
     if not entry or not entry.get("wanted") or entry.get("running") != entry.get("wanted"):
         return []
-    if any(rsc.get("failed") for rsc in status.get("resources") or [] if rsc.get("group") == group):
-        return []  # a member failed and is about to be recovered
+    for rsc in status.get("resources") or []:
+        if rsc.get("group") != group or not rsc.get("active"):
+            continue
+        if rsc.get("failed") or rsc.get("role") not in SETTLED_ROLES:
+            return []  # a member failed and is being recovered, or is still starting or stopping
     return sorted(entry.get("nodes") or [])
+
+
+def fail_count(status, resource, node):
+    """The cluster's fail count of a resource on a node (0 when it has none)."""
+    for entry in (status or {}).get("fail_counts") or []:
+        if entry.get("resource") == resource and entry.get("node") == node:
+            count = entry.get("fail_count")
+            return count if isinstance(count, int) else 1000000  # "INFINITY"
+    return 0
+
+
+def daemon_recovered(status, group, resource, node, failures):
+    """After the failures-th kill of a group's daemon on node: the cluster has counted that many failures and
+    the group runs whole on one node again, every start done. crm_mon still says Started for a daemon that
+    has died until the next monitor notices, so the count is what tells the kill was seen."""
+    return fail_count(status, resource, node) >= int(failures) and len(group_nodes(status, group)) == 1
 
 
 def drill_result(name, checks, recovery=None, figures="", samples=()):

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.module_utils.corosync import links_down
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import stonith_resources
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import stonith_resources, unsettled
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems
 
 AVAILABLE, DEGRADED, DOWN = "available", "degraded", "down"
@@ -90,6 +90,9 @@ def verdict(status, links=None, drbd=None, node_id_names=None):
         if not rsc["managed"] and not status["maintenance_mode"]:
             reasons.append("resource %s is unmanaged: the cluster does not recover it" % rsc["id"])
     reasons.extend(ban_problems(status))
+    # crm_mon counts a resource that is still starting as active; the pair is whole only once it has started
+    for rsc_id, role, nodes in unsettled(status):
+        reasons.append("resource %s is %s on %s (the operation has not finished)" % (rsc_id, (role or "changing").lower(), ", ".join(nodes)))
     groups = groups_of(status)
     for key, group in sorted(groups.items()):
         if group["wanted"] and group["running"] < group["wanted"]:

@@ -17,6 +17,8 @@ description:
     quorum, corosync links, resources and groups with where they run, failed actions and fail counts,
     fence devices and fencing history, DRBD volumes, maintenance state.
   - Gives one verdict, C(available), C(degraded) with reasons in plain words, or C(down).
+  - A resource whose start, stop, promote or demote is still running makes the verdict C(degraded)
+    (C(crm_mon) already counts it as active); the pair is C(available) once every operation has finished.
   - Changes nothing. Works on either node; when the local cluster stack is stopped it says so in the
     verdict instead of failing.
 version_added: "0.1.0"

@@ -113,3 +113,16 @@ def test_fence_devices_kept_off_their_target_are_not_a_problem(fixture_text):
     healthy = status(fixture_text, "crm_mon_group_healthy.xml")
     assert [ban["resource"] for ban in healthy["bans"]] == ["fence-node2", "fence-node1"]
     assert verdict(healthy, None, [], NAMES)[0] == "available"
+
+
+def test_a_member_still_starting_is_not_available_yet(fixture_text):
+    # Captured on the VM bed after nginx was killed: nginx is back, postfix (restarted after it) still starting.
+    starting = status(fixture_text, "crm_mon_vm_nginx_back_postfix_starting.xml")
+    restarted = status(fixture_text, "crm_mon_vm_nginx_restarted.xml")
+    result, reasons = verdict(starting, None, [], NAMES)
+    assert result == "degraded"
+    # The kill's failed monitor stays listed until it expires; the only difference is the member still starting.
+    assert reasons == verdict(restarted, None, [], NAMES)[1] + [
+        "resource services-postfix is starting on vm2 (the operation has not finished)"]
+    healthy = status(fixture_text, "crm_mon_group_healthy.xml")
+    assert verdict(healthy, None, [], NAMES) == ("available", [])
