@@ -134,6 +134,12 @@ def fence_device_errors(devices, node_names, allow_no_fencing):
         params = device.get("params", {})
         if not isinstance(params, dict):
             errors.append("%s: params must be a mapping of agent parameters" % where)
+        for key in ("monitor_interval", "monitor_timeout"):
+            if key in device:
+                try:
+                    duration_ms(device[key])
+                except ValueError as exc:
+                    errors.append("%s: %s %s" % (where, key, exc))
     if not allow_no_fencing:
         for node in sorted(set(node_names) - fenced):
             errors.append("no fence device fences node %s. A two-node cluster without fencing "
@@ -143,8 +149,12 @@ def fence_device_errors(devices, node_names, allow_no_fencing):
     return errors
 
 
-def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s"):
+def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", monitor_timeout="60s"):
     """Pacemaker objects for the fence devices: stonith primitives and location constraints.
+
+    The monitor gets a timeout of its own: Pacemaker's default of 20 s is too short for a fence
+    agent (most are Python) started on a node busy with a takeover or a resync, and a timed out
+    check stays a failed action until someone cleans it up.
 
     A device fences one node (`fences: name`) or several (`fences: [names]`, for example SBD).
     Fencing the survivor waits `race_delay` first, so when the link breaks and both nodes try
@@ -167,7 +177,8 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s"):
             "type": device["agent"],
             "params": params,
             "meta": dict(device.get("meta") or {}),
-            "ops": [{"name": "monitor", "interval": str(device.get("monitor_interval", monitor_interval))}],
+            "ops": [{"name": "monitor", "interval": str(device.get("monitor_interval", monitor_interval)),
+                     "timeout": str(device.get("monitor_timeout", monitor_timeout))}],
             "secret_params": list(device.get("secret_params") or []),
         })
         if len(targets) == 1:

@@ -121,6 +121,22 @@ def test_fence_objects_guard_the_race_and_keep_devices_off_their_target():
     assert "pcmk_host_list" not in DEVICES[0]["params"]
 
 
+def test_fence_monitor_has_room_for_a_busy_node():
+    # Pacemaker's default 20 s timed out for fence_sbd on a VM busy with a takeover and a resync
+    objects = fence_cib_objects(DEVICES, survivor="node1", race_delay="5s")
+    assert objects["resources"][0]["ops"] == [{"name": "monitor", "interval": "60s", "timeout": "60s"}]
+    devices = [dict(DEVICES[0], monitor_interval="30s", monitor_timeout="2m")]
+    assert fence_cib_objects(devices, "node1", "5s")["resources"][0]["ops"] == [
+        {"name": "monitor", "interval": "30s", "timeout": "2m"}]
+
+
+def test_fence_monitor_durations_are_checked():
+    devices = [dict(DEVICES[0], monitor_timeout="soon"), dict(DEVICES[1], monitor_interval=0)]
+    errors = fence_device_errors(devices, ["node1", "node2"], allow_no_fencing=False)
+    assert any("fence device 'fence-node1': monitor_timeout 'soon' is not a duration" in e for e in errors)
+    assert any("fence device 'fence-node2': monitor_interval 0 is not a duration" in e for e in errors)
+
+
 def test_host_map_is_respected():
     devices = [dict(DEVICES[0], params={"pcmk_host_map": "node1:vm-1"})]
     params = fence_cib_objects(devices, "node2", "5s")["resources"][0]["params"]

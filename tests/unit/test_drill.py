@@ -200,3 +200,27 @@ def test_every_drill_ends_with_the_pair_available():
                                                  "DRBD r0 is not connected")
     # a status that never came (until gave up with no answer)
     assert available_check({})["fail"] == "the pair is not available again: no answer"
+
+
+def test_the_load_belongs_to_the_outermost_playbook_process():
+    # module (40) <- sh (30) <- Ansible's worker (20, a fork of the playbook) <- the playbook (10) <- a shell (5)
+    parents = {50: 40, 40: 30, 30: 20, 20: 10, 10: 5, 5: 1}
+    commands = {40: ["/usr/bin/python3", "/root/.ansible/tmp/x/AnsiballZ_command.py"], 30: ["/bin/sh", "-c", "python3 x"],
+                20: ["/venv/bin/python3", "/venv/bin/ansible-playbook", "drill.yml"],
+                10: ["/venv/bin/python3", "/venv/bin/ansible-playbook", "drill.yml"], 5: ["bash"]}
+    assert drill_load.playbook_ancestor(50, parents.get, lambda pid: commands.get(pid, [])) == 10
+
+
+def test_a_load_started_outside_a_playbook_watches_nothing():
+    parents = {50: 40, 40: 1}
+    commands = {40: ["bash"]}
+    assert drill_load.playbook_ancestor(50, parents.get, lambda pid: commands.get(pid, [])) is None
+    assert drill_load.process_alive(None)
+
+
+def test_the_load_notices_its_playbook_is_gone():
+    import subprocess
+    child = subprocess.Popen(["true"])
+    child.wait()
+    assert not drill_load.process_alive(child.pid)
+    assert drill_load.process_alive(os.getpid())

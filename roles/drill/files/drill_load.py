@@ -6,6 +6,10 @@
     drill_load.py window --state DIR --since EPOCH [--until EPOCH]
     drill_load.py check-writes --state DIR --found FILE --before EPOCH
     drill_load.py stop --state DIR
+    drill_load.py owner
+
+`owner` prints the process id of the ansible-playbook that runs it; `run --owner-pid` stops when
+that process is gone, so an interrupted or killed playbook leaves no load on the pair.
 
 `run` probes the service address over HTTP every --interval seconds and keeps the outages it saw
 (from the first failed probe to the next answer). With --write-file it also appends numbered
@@ -236,7 +240,7 @@ class Load:
             thread.start()
         stop_file = os.path.join(self.args.state, "stop")
         deadline = time.time() + self.args.max_runtime
-        while not os.path.exists(stop_file) and time.time() < deadline:
+        while not os.path.exists(stop_file) and time.time() < deadline and process_alive(self.args.owner_pid):
             self.save()
             time.sleep(0.5)
         self.stop.set()
@@ -245,6 +249,51 @@ class Load:
         for session in self.nodes + self.probe_nodes:
             session.close()
         self.save(final=True)
+
+
+def process_alive(pid):
+    """Whether process `pid` still runs (None: nothing to watch, always true)."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def playbook_ancestor(pid, parent_of, command_of):
+    """The outermost of the unbroken chain of ansible-playbook processes above `pid` (Ansible's
+    workers are forks of the playbook's process and carry its command line), or None."""
+    found = None
+    pid = parent_of(pid)
+    while pid and pid > 1:
+        if not any(os.path.basename(arg) == "ansible-playbook" for arg in command_of(pid)[:3]):
+            if found is not None:
+                break
+        else:
+            found = pid
+        pid = parent_of(pid)
+    return found
+
+
+def proc_parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            # the command name in parentheses may hold spaces: the fields after its closing one
+            return int(handle.read().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_command(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return [arg.decode(errors="replace") for arg in handle.read().split(b"\0") if arg]
+    except OSError:
+        return []
 
 
 def read_state(directory):
@@ -320,6 +369,10 @@ def cmd_stop(args):
     print(json.dumps(read_state(args.state)["counts"]))
 
 
+def cmd_owner(args):
+    print(json.dumps(playbook_ancestor(os.getpid(), proc_parent, proc_command)))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -334,6 +387,7 @@ def main(argv=None):
     run.add_argument("--probe-timeout", type=float, default=1.0)
     run.add_argument("--write-timeout", type=float, default=10.0)
     run.add_argument("--max-runtime", type=float, default=4 * 3600)
+    run.add_argument("--owner-pid", type=int, help="stop when this process (the playbook) is gone")
     wait = sub.add_parser("wait")
     wait.add_argument("--since", type=float, required=True)
     wait.add_argument("--expect-outage", action="store_true")
@@ -348,6 +402,7 @@ def main(argv=None):
     sub.add_parser("stop")
     for command in sub.choices.values():
         command.add_argument("--state", required=True)
+    sub.add_parser("owner")
     args = parser.parse_args(argv)
     if args.command == "run":
         if (args.probe_via_nodes or args.write_file) and not args.node:
@@ -355,7 +410,7 @@ def main(argv=None):
         if bool(args.write_file) != bool(args.write_mount):
             parser.error("--write-file and --write-mount go together")
     {"run": cmd_run, "wait": cmd_wait, "window": cmd_window, "check-writes": cmd_check_writes,
-     "stop": cmd_stop}[args.command](args)
+     "stop": cmd_stop, "owner": cmd_owner}[args.command](args)
 
 
 if __name__ == "__main__":
