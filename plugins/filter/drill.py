@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    DAEMONS, available_check, cycle_checks, daemon_recovered, drill_result, fence_marks, group_nodes, new_fences, request_errors,
-    summary_lines)
+    DAEMONS, available_check, cycle_checks, daemon_recovered, drill_result, fail_count, fence_marks, group_nodes, new_fences,
+    request_errors, summary_lines)
 
 
 def drill_verdict(checks, name, recovery=None, figures="", samples=()):
@@ -44,4 +44,5 @@ class FilterModule(object):
             "drill_ssh_arg": drill_ssh_arg,
             "drill_cycle_checks": cycle_checks,
             "drill_daemon_recovered": daemon_recovered,
+            "drill_fail_count": fail_count,
         }
