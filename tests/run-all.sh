@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: lint, ansible-test sanity, unit tests, the Molecule scenario on a real two-node
-# container cluster, and the one on two qemu VMs with DRBD and SBD (each built, converged twice,
-# verified, fenced, destroyed).
+# container cluster on Debian 13 and on Debian 12, and the one on two Debian 13 qemu VMs with DRBD
+# and SBD (each built, converged twice, verified, fenced, destroyed).
 # Installs what it needs; safe to run again. Stops the container bed when it is done.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -22,17 +22,23 @@ stage() {
   fi
 }
 
-# The VM guest image (debootstrap + apt, a few minutes when not cached) builds while the
-# static checks run; the beds wait for it, so nothing times a cluster while it builds.
-vm_image_log=$(mktemp)
-bash tests/bed/vm-image.sh >"$vm_image_log" 2>&1 &
-vm_image_pid=$!
+# The images (debootstrap + apt, a few minutes each when not cached) build while the static
+# checks run; the beds wait for them, so nothing times a cluster while an image builds.
+images_log=$(mktemp)
+{
+  TWONODE_DEBIAN=trixie bash tests/bed/vm-image.sh >/dev/null &
+  vm=$!
+  TWONODE_DEBIAN=trixie bash tests/bed/containers.sh image && TWONODE_DEBIAN=bookworm bash tests/bed/containers.sh image
+  containers=$?
+  wait "$vm" && exit "$containers"
+} >"$images_log" 2>&1 &
+images_pid=$!
 
 stage "ansible-lint" ansible-lint
 stage "ansible-test sanity" bash tests/sanity.sh
 stage "unit tests" python -m pytest -q -p no:cacheprovider tests/unit
-vm_image() { wait "$vm_image_pid"; local rc=$?; cat "$vm_image_log"; rm -f "$vm_image_log"; return $rc; }
-stage "VM guest image" vm_image
+images() { wait "$images_pid"; local rc=$?; cat "$images_log"; rm -f "$images_log"; return $rc; }
+stage "node and guest images" images
 # Molecule does not time its phases: its INFO lines get the seconds since the scenario began.
 molecule_timed() {
   local start=$SECONDS line
@@ -43,9 +49,10 @@ molecule_timed() {
     esac
   done
 }
-stage "molecule (container bed)" molecule_timed default
 # One bed at a time: the VM bed needs both cores.
-stage "molecule (VM bed, DRBD)" molecule_timed vms
+TWONODE_DEBIAN=trixie stage "molecule (container bed, Debian 13)" molecule_timed default
+TWONODE_DEBIAN=trixie stage "molecule (VM bed, DRBD, Debian 13)" molecule_timed vms
+TWONODE_DEBIAN=bookworm stage "molecule (container bed, Debian 12)" molecule_timed default
 
 echo
 [ ${#failures[@]} -eq 0 ] || echo "failed stages: ${failures[*]}"

@@ -9,6 +9,23 @@ REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+# The release the bed was built from (tests/bed/debian-rootfs.sh) and what it ships.
+RELEASES = {"trixie": {"debian": "13", "pacemaker": "3.", "kernel": "6.12."},
+            "bookworm": {"debian": "12", "pacemaker": "2.1.", "kernel": "6.1."}}
+
+
+def expected_release():
+    return RELEASES[os.environ.get("TWONODE_DEBIAN", "trixie")]
+
+
+def check_release(host):
+    """The node runs the Debian release and Pacemaker major version the bed was asked for."""
+    want = expected_release()
+    assert host.file("/etc/debian_version").content_string.split(".")[0] == want["debian"]
+    version = host.check_output("pacemakerd --version").split()[1]
+    assert version.startswith(want["pacemaker"]), version
+
+
 def cluster_status(host):
     """Nodes and resources as crm_mon reports them on `host`."""
     out = host.check_output("crm_mon --one-shot --output-as=xml")

@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     authkey_source,
+    fence_agent_packages,
     fence_cib_objects,
     fence_device_errors,
     member_errors,
@@ -58,6 +59,7 @@ class FilterModule(object):
         return {
             "duration_ms": _duration_ms,
             "cluster_input_errors": cluster_input_errors,
+            "fence_agent_packages": fence_agent_packages,
             "fence_cib_objects": fence_cib_objects,
             "cluster_node_list": node_list,
             "authkey_source": authkey_source,

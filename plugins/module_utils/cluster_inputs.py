@@ -149,6 +149,35 @@ def fence_device_errors(devices, node_names, allow_no_fencing):
     return errors
 
 
+# Debian 13 ships one package per fence agent (fence-agents itself became a transitional package that
+# pulls every agent and the cloud SDKs); these agents live in a package named after another one.
+_SHARED_AGENT_PACKAGES = {
+    "fence_idrac": "ipmilan", "fence_ilo3": "ipmilan", "fence_ilo4": "ipmilan", "fence_ilo5": "ipmilan",
+    "fence_imm": "ipmilan", "fence_ipmilanplus": "ipmilan",
+    "fence_ilo": "ilo2",
+    "fence_ilo3_ssh": "ilo-ssh", "fence_ilo4_ssh": "ilo-ssh", "fence_ilo5_ssh": "ilo-ssh",
+}
+
+
+def fence_agent_packages(agents, distribution, major_version):
+    """The Debian packages that bring these fence agents to a node of this release.
+
+    Debian 12 has every agent in `fence-agents`; Debian 13 and later one `fence-agents-NAME` per
+    agent (fence_vmware_rest -> fence-agents-vmware-rest), a few of them shared.
+    """
+    agents = sorted(set(agents or []))
+    if not agents:
+        return []
+    try:
+        split = str(distribution) == "Debian" and int(major_version) >= 13
+    except (TypeError, ValueError):
+        split = False
+    if not split:
+        return ["fence-agents"]
+    return sorted({"fence-agents-" + _SHARED_AGENT_PACKAGES.get(agent, agent[len("fence_"):]).replace("_", "-")
+                   for agent in agents})
+
+
 def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", monitor_timeout="60s"):
     """Pacemaker objects for the fence devices: stonith primitives and location constraints.
 

@@ -9,6 +9,7 @@
 #   containers.sh image    build (or reuse) the node image only
 #   containers.sh kill N   pull the plug on node N (SIGKILL of its container; fencing starts it again)
 #
+# TWONODE_DEBIAN=trixie (Debian 13, the default) or bookworm (Debian 12) picks the nodes' release.
 # Facts behind the choices: ../shared/testbed-notes.md (runc, explicit ulimits, no registry).
 set -euo pipefail
 
@@ -120,9 +121,21 @@ wait_for_ssh() {
   done
 }
 
+same_release() {
+  # A bed that is up keeps its release: switching needs `down` first (the nodes hold a cluster).
+  local want=${TWONODE_DEBIAN:-trixie} have
+  have=$(cat "$STATE/release" 2>/dev/null || true)
+  if [ -n "$have" ] && [ "$have" != "$want" ] && podman container exists "$PREFIX-${NODES[0]}"; then
+    log "the bed runs Debian $have; run '$0 down' before starting it with TWONODE_DEBIAN=$want"
+    return 1
+  fi
+  echo "$want" >"$STATE/release"
+}
+
 cmd_up() {
   local image node
   write_containers_conf
+  same_release
   image=$("$HERE/node-image.sh")
   make_ssh_key
   make_certificates
@@ -132,7 +145,7 @@ cmd_up() {
   # The bridge (and so the fencing address) exists once a container is attached to it.
   start_fence_endpoint
   for node in "${NODES[@]}"; do wait_for_ssh "$node"; done
-  log "bed is up: ${NODES[*]} on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT"
+  log "bed is up ($(cat "$STATE/release")): ${NODES[*]} on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT"
 }
 
 stop_pidfile() {

@@ -7,14 +7,15 @@ set -euo pipefail
 CACHE=${TWONODE_BED_CACHE:-/var/cache/twonode-bed}
 IMAGE_REPO=localhost/twonode-node
 
-# Packages baked into the image; the cluster role still asserts them with apt.
-BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,iputils-ping,procps,ca-certificates,curl
-CLUSTER_PACKAGES=(corosync pacemaker pacemaker-cli-utils resource-agents fence-agents)
-
 log() { printf '[bed] %s\n' "$*" >&2; }
 
 # shellcheck source=tests/bed/debian-rootfs.sh
 source "$(dirname "${BASH_SOURCE[0]}")/debian-rootfs.sh"
+
+# Packages baked into the image; the cluster role still asserts them with apt.
+BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,iputils-ping,procps,ca-certificates,curl
+mapfile -t FENCE_PACKAGES < <(fence_agent_packages docker)
+CLUSTER_PACKAGES=(corosync pacemaker pacemaker-cli-utils resource-agents "${FENCE_PACKAGES[@]}")
 
 build_image() {
   local image root

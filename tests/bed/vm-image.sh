@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the VM bed's Debian 12 guest (kernel with DRBD 8.4, drbd-utils, the cluster stack, SBD)
-# from Debian packages, as a raw ext4 root image plus the kernel and initrd to boot it directly.
+# Builds the VM bed's Debian guest (TWONODE_DEBIAN: trixie = 13 with kernel 6.12, the default, or
+# bookworm = 12 with kernel 6.1; both kernels carry DRBD 8.4 in tree; drbd-utils, the cluster stack,
+# SBD) from Debian packages, as a raw ext4 root image plus the kernel and initrd to boot it directly.
 # Prints the directory holding vmlinuz, initrd.img and root.raw. The directory name is this
 # recipe's hash (with debian-rootfs.sh), so the image is rebuilt exactly when the recipe changes.
 set -euo pipefail
@@ -8,15 +9,16 @@ set -euo pipefail
 CACHE=${TWONODE_BED_CACHE:-/var/cache/twonode-bed}
 ROOT_SIZE=2G
 
-# Debootstrap cannot resolve virtual packages; the rest comes with apt in the chroot.
-BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,procps,ca-certificates,kmod,udev
-GUEST_PACKAGES=(linux-image-amd64 initramfs-tools drbd-utils e2fsprogs corosync pacemaker pacemaker-cli-utils
-                resource-agents fence-agents sbd psmisc curl nginx postfix)
-
 log() { printf '[vm-image] %s\n' "$*" >&2; }
 
 # shellcheck source=tests/bed/debian-rootfs.sh
 source "$(dirname "${BASH_SOURCE[0]}")/debian-rootfs.sh"
+
+# Debootstrap cannot resolve virtual packages; the rest comes with apt in the chroot.
+BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,procps,ca-certificates,kmod,udev
+mapfile -t FENCE_PACKAGES < <(fence_agent_packages sbd)
+GUEST_PACKAGES=(linux-image-amd64 initramfs-tools drbd-utils e2fsprogs corosync pacemaker pacemaker-cli-utils
+                resource-agents "${FENCE_PACKAGES[@]}" sbd psmisc curl nginx postfix)
 
 out=$CACHE/vm-$(recipe_hash "${BASH_SOURCE[0]}")
 if [ -s "$out/root.raw" ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ]; then
@@ -29,7 +31,12 @@ root=$(mktemp -d "$CACHE/vmroot.XXXXXX")
 cleanup() { umount -R "$root/proc" "$root/sys" "$root/dev" 2>/dev/null || true; rm -rf "$root"; }
 trap cleanup EXIT
 log "building the guest image (debootstrap, kernel, cluster stack; a few minutes)"
-debian_rootfs "$root" "$CACHE/vm" "$BASE_PACKAGES" "${GUEST_PACKAGES[@]}"
+debian_rootfs "$root" "$CACHE/vm-$TWONODE_DEBIAN" "$BASE_PACKAGES" "${GUEST_PACKAGES[@]}"
+# DRBD comes with the kernel (drivers/block/drbd); a kernel without it cannot serve the bed.
+drbd_ko=$(find "$root/lib/modules" -name 'drbd.ko*' | head -n1)
+[ -n "$drbd_ko" ] || { log "the guest kernel has no drbd module"; exit 1; }
+kernel_version=${drbd_ko#"$root/lib/modules/"}
+log "guest kernel ${kernel_version%%/*} with ${drbd_ko##*/}"
 
 # Per-VM settings come on the kernel command line (one image for both VMs):
 #   systemd.hostname=NAME  twonode.sshkey=BASE64(public key)  twonode.net=SVC_CIDR,REPL_CIDR

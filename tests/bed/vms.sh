@@ -10,6 +10,7 @@
 # the service network and one for the replication network (UDP sockets on 127.0.0.1, which
 # survive either VM being killed and restarted), a data disk for DRBD, a spare disk, one small
 # disk shared by both VMs for SBD, and qemu's i6300esb watchdog. Nothing listens off the loopback.
+# TWONODE_DEBIAN=trixie (Debian 13, the default) or bookworm (Debian 12) picks the guests' release.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -80,11 +81,17 @@ cmd_up() {
   local image node start=$SECONDS
   image=$("$HERE/vm-image.sh")
   mkdir -p "$STATE/ssh" && chmod 0700 "$STATE/ssh"
+  # VMs that run keep their release (their disks are overlays of one image): switching needs `down`.
+  if [ -f "$STATE/image" ] && [ "$(cat "$STATE/image")" != "$image" ]; then
+    log "the VMs were made from $(cat "$STATE/image"); run '$0 down' before starting them from $image"
+    return 1
+  fi
+  echo "$image" >"$STATE/image"
   [ -s "$STATE/ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C twonode-vm-bed -f "$STATE/ssh/id_ed25519"
   [ -f "$STATE/sbd.raw" ] || truncate -s 16M "$STATE/sbd.raw"
   for node in "${NODES[@]}"; do start_vm "$node" "$image"; done
   for node in "${NODES[@]}"; do wait_for_ssh "$node"; done
-  log "VMs up in $((SECONDS - start)) s: ${NODES[*]}; SSH on 127.0.0.1:2221/2222; service 10.213.30.0/24, replication 10.213.40.0/24"
+  log "VMs up in $((SECONDS - start)) s (${image##*/}): ${NODES[*]}; SSH on 127.0.0.1:2221/2222; service 10.213.30.0/24, replication 10.213.40.0/24"
 }
 
 cmd_down() {

@@ -2,6 +2,7 @@ import pytest
 
 from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     authkey_source,
+    fence_agent_packages,
     fence_cib_objects,
     fence_device_errors,
     member_errors,
@@ -196,3 +197,23 @@ def test_sbd_stonith_timeout_covers_the_message_wait():
 def test_a_device_must_fence_nodes_of_this_cluster():
     errors = fence_device_errors([{"name": "f", "agent": "fence_sbd", "fences": ["vm1", "vm9"]}], ["vm1", "vm2"], False)
     assert any("'vm9'" in e for e in errors) and any("no fence device fences node vm2" in e for e in errors)
+
+
+def test_fence_agent_packages_debian_12_has_one_package_for_all_agents():
+    assert fence_agent_packages(["fence_ipmilan", "fence_sbd"], "Debian", "12") == ["fence-agents"]
+    assert fence_agent_packages([], "Debian", "12") == []
+
+
+def test_fence_agent_packages_debian_13_one_package_per_agent():
+    # Package names as trixie ships them (fence-agents 4.16.0-3): fence_idrac, fence_ilo4 and
+    # fence_ipmilan are all in fence-agents-ipmilan, fence_ilo4_ssh in fence-agents-ilo-ssh.
+    assert fence_agent_packages(["fence_docker"], "Debian", "13") == ["fence-agents-docker"]
+    assert fence_agent_packages(["fence_sbd", "fence_sbd"], "Debian", "13") == ["fence-agents-sbd"]
+    assert fence_agent_packages(["fence_idrac", "fence_ilo4", "fence_ipmilan", "fence_ilo4_ssh",
+                                 "fence_vmware_rest", "fence_ilo"], "Debian", "13") == [
+        "fence-agents-ilo-ssh", "fence-agents-ilo2", "fence-agents-ipmilan", "fence-agents-vmware-rest"]
+
+
+def test_fence_agent_packages_unknown_release_falls_back_to_the_whole_set():
+    assert fence_agent_packages(["fence_docker"], "Debian", "") == ["fence-agents"]
+    assert fence_agent_packages(["fence_docker"], "Ubuntu", "24") == ["fence-agents"]

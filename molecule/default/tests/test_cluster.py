@@ -2,7 +2,11 @@
 import re
 import xml.etree.ElementTree as ET
 
-from conftest import cluster_status
+from conftest import check_release, cluster_status
+
+
+def test_node_runs_the_release_the_bed_was_built_from(host):
+    check_release(host)
 
 
 def test_both_nodes_online_and_quorate(host):

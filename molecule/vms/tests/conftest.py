@@ -6,7 +6,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
-from bedtools import REPO, cluster_status, wait_until  # noqa: E402,F401  pylint: disable=unused-import
+from bedtools import REPO, check_release, cluster_status, expected_release, wait_until  # noqa: E402,F401  pylint: disable=unused-import
 from bedtools import run_playbook as _run_playbook  # noqa: E402
 
 VM_STATE = "/var/lib/twonode-bed/vms"

@@ -8,7 +8,7 @@ acknowledged write lost) are the failure drills in test_drills.py.
 import re
 import time
 
-from conftest import cluster_status, run_playbook, wait_until
+from conftest import check_release, cluster_status, expected_release, run_playbook, wait_until
 
 testinfra_hosts = ["vm1"]
 VIP = "10.213.30.100"
@@ -57,6 +57,14 @@ def send_mail(client, token):
 
 def mailbox_has(node, token):
     return node.run("grep -c %s %s/mail/root", token, MOUNT).stdout.strip() not in ("", "0")
+
+
+def test_guests_run_the_release_with_drbd_from_their_kernel(nodes):
+    for node in nodes.values():
+        check_release(node)
+        assert node.check_output("uname -r").startswith(expected_release()["kernel"])
+        # The in-tree module (8.4) is loaded and driven by drbd-utils 9.
+        assert re.match(r"version: 8\.4\.", node.file("/proc/drbd").content_string)
 
 
 def test_pair_is_quorate_and_fenced_through_sbd(nodes):
