@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) twonode.ha contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parse `crm_mon --one-shot --output-as=xml` (Pacemaker 2.1) into plain data."""
+"""Parse `crm_mon --one-shot --output-as=xml` (Pacemaker 2.1 and 3.0) into plain data.
+
+Both releases write the same elements this reads; 3.0 adds attributes (maintenance on every
+resource, pacemakerd-state on the stack) and drops the pacemakerd element, none of which is used.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -69,6 +73,9 @@ def parse_crm_mon(xml_text):
     dc_elem = summary.find("current_dc") if summary is not None else None
     quorate = dc_elem is not None and _bool(dc_elem.get("with_quorum"))
     dc = dc_elem.get("name") if dc_elem is not None and _bool(dc_elem.get("present")) else None
+    # "2.1.5-a3f44794f94", "3.0.0-3.0.0": the DC's release, and whether the members differ (an upgrade).
+    dc_version = dc_elem.get("version") if dc is not None else None
+    mixed_version = dc_elem is not None and _bool(dc_elem.get("mixed_version"))
 
     nodes = {}
     for node in root.findall("nodes/node"):
@@ -124,6 +131,8 @@ def parse_crm_mon(xml_text):
     options = root.find("summary/cluster_options")
     return {
         "dc": dc,
+        "dc_version": dc_version,
+        "mixed_version": mixed_version,
         "quorate": quorate,
         "stonith_enabled": options is not None and _bool(options.get("stonith-enabled")),
         "maintenance_mode": options is not None and _bool(options.get("maintenance-mode")),

@@ -33,3 +33,19 @@ def test_not_xml_is_a_clear_error():
         parse_crm_mon("crm_mon: Connection to cluster failed: Connection refused")
     with pytest.raises(ValueError, match="pacemaker-result"):
         parse_crm_mon("<cib/>")
+
+
+@pytest.mark.parametrize("fixture, version", [("crm_mon_group_healthy.xml", "2.1.5-a3f44794f94"),
+                                              ("crm_mon_p3_group_healthy.xml", "3.0.0-3.0.0")])
+def test_same_reading_from_pacemaker_2_1_and_3_0(fixture_text, fixture, version):
+    """Both captured on the container bed: Debian 12 (2.1.5) and Debian 13 (3.0.0), same inventory."""
+    status = parse_crm_mon(fixture_text(fixture))
+    assert status["dc_version"] == version and status["mixed_version"] is False
+    assert status["quorate"] is True and status["stonith_enabled"] is True
+    assert all(n["online"] and not n["standby"] and not n["maintenance"] for n in status["nodes"].values())
+    members = [r for r in status["resources"] if r["group"] == "services"]
+    assert [r["id"] for r in members] == ["services-vip1", "services-nginx", "services-postfix"]
+    assert all(r["active"] and r["role"] == "Started" and r["managed"] for r in members)
+    assert len({tuple(r["nodes"]) for r in members}) == 1
+    assert sorted(r["id"] for r in stonith_resources(status)) == ["fence-node1", "fence-node2"]
+    assert status["failures"] == [] and status["fail_counts"] == []
