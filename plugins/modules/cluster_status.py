@@ -82,6 +82,15 @@ dc:
   description: The designated controller node.
   returned: always
   type: str
+pacemaker_version:
+  description: The Pacemaker version the designated controller runs (C(null) when the stack is stopped).
+  returned: always
+  type: str
+  sample: 3.0.0-d8340737c4
+mixed_version:
+  description: Whether the nodes run different Pacemaker versions (during a rolling upgrade).
+  returned: always
+  type: bool
 nodes:
   description: Nodes by name, with online, standby, maintenance, dc, unclean flags.
   returned: always
@@ -194,7 +203,8 @@ def main():
     result_verdict, reasons = verdict(status, links, drbd, names_by_id)
 
     empty = {"nodes": {}, "resources": [], "failures": [], "fail_counts": [], "fence_history": [],
-             "quorate": False, "dc": None, "maintenance_mode": False, "bans": []}
+             "quorate": False, "dc": None, "dc_version": None, "mixed_version": False,
+             "maintenance_mode": False, "bans": []}
     status = status or empty
     groups = dict((key, {"members": g["members"], "nodes": sorted(g["nodes"]), "running": g["running"],
                          "wanted": g["wanted"], "kind": g["kind"]}) for key, g in groups_of(status).items())
@@ -210,6 +220,8 @@ def main():
         local_node=local_node,
         quorate=status["quorate"],
         dc=status["dc"],
+        pacemaker_version=status["dc_version"],
+        mixed_version=status["mixed_version"],
         nodes=status["nodes"],
         links=link_list,
         resources=status["resources"],
