@@ -6,8 +6,11 @@ crm_mon alone on the node), the detection floor the corosync settings imply (tok
 controlled switchover times, and hard kill -> service answering again over --kills power-offs
 (drill.yml's cascade_power_off, which on a bed with DRBD also checks fsck and every acknowledged
 write). The beds run one after the other (they need both cores); each bed is left down at the end.
+Each bed is measured on each Debian release in --releases (TWONODE_DEBIAN for the bed scripts), so
+Debian 13 and 12 are side by side in one table.
 
-    python3 tests/bed/benchmark.py [--beds containers,vms] [--kills 5] [--switchovers 3] [--samples 10]
+    python3 tests/bed/benchmark.py [--beds containers,vms] [--releases trixie,bookworm] [--kills 5]
+                                   [--switchovers 3] [--samples 10]
 """
 import argparse
 import json
@@ -130,20 +133,24 @@ def report(results):
     print("%-*s  %s" % (width, "figure", "  |  ".join(results)))
     for label, render in rows:
         print("%-*s  %s" % (width, label, "  |  ".join(render(f) for f in results.values())))
-    for bed, figures in results.items():
-        print("%s cascade: %s" % (bed, figures["kills_detail"]))
+    for column, figures in results.items():
+        print("%s cascade: %s" % (column, figures["kills_detail"]))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beds", default="containers,vms")
+    parser.add_argument("--releases", default="trixie,bookworm",
+                        help="Debian releases of the nodes, each measured on every bed")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--switchovers", type=int, default=3)
     parser.add_argument("--samples", type=int, default=10)
     args = parser.parse_args()
     results = {}
     for bed in args.beds.split(","):
-        results[bed] = bench(bed, args)
+        for release in args.releases.split(","):
+            os.environ["TWONODE_DEBIAN"] = release  # the bed scripts build and boot this release
+            results["%s/%s" % (bed, release)] = bench(bed, args)
         with open("/tmp/twonode-benchmark.json", "w") as handle:
             json.dump(results, handle, indent=1)
     report(results)
