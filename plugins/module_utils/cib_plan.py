@@ -17,7 +17,8 @@ Desired objects (all optional):
   constraints: [{kind: location|colocation|order, id, ...Pacemaker attributes}]
   absent: [id]                      resources or constraints to remove
   purge: bool                       remove resources and constraints not listed (never fencing)
-A primitive is {id, class, provider, type, params, meta, ops, secret_params}.
+A primitive is {id, class, provider, type, params, secrets, meta, ops, secret_params}: secrets are
+parameters like params whose values are never shown; secret_params names more of params to mask.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,7 +47,9 @@ CONSTRAINT_ATTRS = {
 # Attributes of a constraint that name resources.
 REFERENCE_ATTRS = ("rsc", "with-rsc", "first", "then")
 SECTION_ORDER = ("crm_config", "rsc_defaults", "op_defaults")
-_SECRET_NAME = re.compile(r"(passw|secret|token|community|api_?key)", re.IGNORECASE)
+# Names whose values are secret wherever they appear (fence agents' passwords, IPMI's BMC key).
+_SECRET_NAME = re.compile(r"(passw|passphrase|secret|token|community|api_?key|private_?key|hexadecimal_kg)",
+                          re.IGNORECASE)
 
 
 class PlanError(ValueError):
@@ -61,6 +64,23 @@ def _text(value):
 
 def is_secret(name, extra=()):
     return bool(_SECRET_NAME.search(name)) or name in extra
+
+
+def split_secrets(params, extra=()):
+    """Split parameters into (plain, secret) dicts, by name and the extra secret names.
+
+    Secret values travel to the cib module in its no_log option C(secrets), so AnsibleModule
+    hides them before it logs its arguments to the node's journal.
+    """
+    plain, secret = {}, {}
+    for name, value in (params or {}).items():
+        (secret if is_secret(name, extra) else plain)[name] = value
+    return plain, secret
+
+
+def secret_names(rsc):
+    """The secret parameter names of one primitive spec."""
+    return list(rsc.get("secret_params") or []) + sorted(rsc.get("secrets") or {})
 
 
 def _all_primitives(desired):
@@ -79,6 +99,9 @@ def secret_values(desired):
         extra = rsc.get("secret_params") or []
         for name, value in (rsc.get("params") or {}).items():
             if is_secret(name, extra) and _text(value):
+                values.add(_text(value))
+        for value in (rsc.get("secrets") or {}).values():
+            if _text(value):
                 values.add(_text(value))
     return values
 
@@ -108,7 +131,12 @@ def render_primitive(spec):
     elif spec["class"] == "ocf":
         raise PlanError("resource %r: an ocf resource needs a provider" % spec["id"])
     prim = ET.Element("primitive", attrs)
-    _nvset(prim, "instance_attributes", "%s-instance_attributes" % spec["id"], spec.get("params") or {})
+    params = dict(spec.get("params") or {})
+    for name, value in (spec.get("secrets") or {}).items():
+        if name in params:
+            raise PlanError("resource %r: parameter %r is given in params and in secrets" % (spec["id"], name))
+        params[name] = value
+    _nvset(prim, "instance_attributes", "%s-instance_attributes" % spec["id"], params)
     _nvset(prim, "meta_attributes", "%s-meta_attributes" % spec["id"], spec.get("meta") or {})
     ops = spec.get("ops") or []
     if ops:
@@ -249,11 +277,11 @@ def _secret_names(elem):
     return set(nv.get("name") for nv in elem.iter("nvpair") if is_secret(nv.get("name") or ""))
 
 
-def _masked_copy(elem, secrets):
+def _masked_copy(elem, secrets, mask_all=False):
     shown = copy.deepcopy(elem)
     for nvset in shown.iter("instance_attributes"):
         for nvpair in nvset.findall("nvpair"):
-            if is_secret(nvpair.get("name"), secrets):
+            if mask_all or is_secret(nvpair.get("name"), secrets):
                 nvpair.set("value", MASK)
     return shown
 
@@ -271,10 +299,11 @@ def _indent(elem, level=0):
         elem.tail = pad
 
 
-def show(elem, secrets=()):
+def show(elem, secrets=(), mask_all=False):
+    """elem as indented XML, secret parameter values masked (every parameter value with mask_all)."""
     if elem is None:
         return ""
-    shown = _masked_copy(elem, secrets)
+    shown = _masked_copy(elem, secrets, mask_all)
     shown.tail = None
     _indent(shown)
     return ET.tostring(shown, encoding="unicode").rstrip() + "\n"
@@ -343,7 +372,9 @@ class _Plan(object):
         parent = self.parent_of(elem)
         parent.remove(elem)
         self.changes.append("remove resource %s (%s)" % (elem.get("id"), why))
-        self.before.append(show(elem))
+        # Which of a removed resource's parameters were secret is no longer known (it is not in
+        # this run): show the names, never the values.
+        self.before.append(show(elem, mask_all=True))
         for constraint in list(self.constraints):
             refs = set(constraint.get(a) for a in REFERENCE_ATTRS) | \
                 set(r.get("id") for r in constraint.iter("resource_ref"))
@@ -447,12 +478,12 @@ def plan(live_xml, desired):
 
     wanted_resources = []
     for spec in desired.get("resources") or []:
-        wanted_resources.append((render_primitive(spec), spec.get("secret_params") or []))
+        wanted_resources.append((render_primitive(spec), secret_names(spec)))
     for spec in desired.get("groups") or []:
-        secrets = [n for m in spec.get("members") or [] for n in m.get("secret_params") or []]
+        secrets = [n for m in spec.get("members") or [] for n in secret_names(m)]
         wanted_resources.append((render_group(spec), secrets))
     for spec in desired.get("clones") or []:
-        wanted_resources.append((render_clone(spec), (spec.get("primitive") or {}).get("secret_params") or []))
+        wanted_resources.append((render_clone(spec), secret_names(spec.get("primitive") or {})))
     wanted_constraints = [render_constraint(spec) for spec in desired.get("constraints") or []]
 
     seen = set()

@@ -15,6 +15,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import split_secrets
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 # Pacemaker ids are XML ids: a letter or underscore first.
@@ -200,11 +201,13 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", mon
         if survivor in targets and race_delay and "pcmk_delay_base" not in params:
             params["pcmk_delay_base"] = str(race_delay) if len(targets) == 1 else \
                 ";".join("%s:%s" % (t, race_delay if t == survivor else "0s") for t in targets)
+        params, secrets = split_secrets(params, device.get("secret_params") or [])
         resources.append({
             "id": device["name"],
             "class": "stonith",
             "type": device["agent"],
             "params": params,
+            "secrets": secrets,
             "meta": dict(device.get("meta") or {}),
             "ops": [{"name": "monitor", "interval": str(device.get("monitor_interval", monitor_interval)),
                      "timeout": str(device.get("monitor_timeout", monitor_timeout))}],

@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import split_secrets
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 # Services the role installs and configures itself: how Pacemaker runs each.
@@ -187,7 +188,9 @@ def _service(group, service):
             spec["provider"] = entry["provider"]
     else:
         klass, provider, rtype = custom_agent(service)
-        spec = {"class": klass, "type": rtype, "params": dict(service.get("params") or {}),
+        params, secrets = split_secrets(service.get("params"), service.get("secret_params") or [])
+        spec = {"class": klass, "type": rtype, "params": params, "secrets": secrets,
+                "secret_params": list(service.get("secret_params") or []),
                 "ops": list(service.get("ops") or [{"name": "monitor", "interval": "30s", "timeout": "60s"}])}
         if provider:
             spec["provider"] = provider

@@ -18,8 +18,11 @@ description:
     with C(crm_verify) and applies the difference as one patch with C(crm_diff) and
     C(cibadmin --patch).
   - Objects you do not list are left alone, unless named in I(absent) or I(purge) is set.
-  - Secret resource parameters (names containing C(passw), C(secret), C(token), C(community) or
-    C(api_key), and any listed in C(secret_params)) are masked in the diff and never returned.
+  - Secret resource parameters belong in C(secrets), which AnsibleModule hides before it logs the
+    module's arguments to the node's journal. Parameters in C(params) whose names contain C(passw),
+    C(passphrase), C(secret), C(token), C(community), C(api_key), C(private_key) or C(hexadecimal_kg),
+    and any listed in C(secret_params), are masked in the diff and never returned, but only C(secrets)
+    keeps them out of the journal. A removed resource is shown with every parameter value masked.
   - Uses Pacemaker's own command line tools only; no pcsd.
 version_added: "0.1.0"
 author:
@@ -65,6 +68,12 @@ options:
         required: true
       params:
         description: Instance attributes given to the agent.
+        type: dict
+        default: {}
+      secrets:
+        description:
+          - Instance attributes whose values are secret (passwords, keys). Set like I(params), but the
+            values are hidden from the node's journal, the module's output and the diff.
         type: dict
         default: {}
       meta:
@@ -115,6 +124,12 @@ options:
             required: true
           params:
             description: Instance attributes given to the agent.
+            type: dict
+            default: {}
+          secrets:
+            description:
+              - Instance attributes whose values are secret (passwords, keys). Set like I(params), but the
+                values are hidden from the node's journal, the module's output and the diff.
             type: dict
             default: {}
           meta:
@@ -168,6 +183,12 @@ options:
             required: true
           params:
             description: Instance attributes given to the agent.
+            type: dict
+            default: {}
+          secrets:
+            description:
+              - Instance attributes whose values are secret (passwords, keys). Set like I(params), but the
+                values are hidden from the node's journal, the module's output and the diff.
             type: dict
             default: {}
           meta:
@@ -244,9 +265,10 @@ EXAMPLES = r"""
         params:
           ip: 192.0.2.21
           username: admin
-          password: "{{ vault_ipmi_password }}"
           lanplus: 1
           pcmk_host_list: alpha
+        secrets:
+          password: "{{ vault_ipmi_password }}"
         ops:
           - name: monitor
             interval: 60s
@@ -286,6 +308,7 @@ def main():
         params=dict(type="dict", default={}),
         meta=dict(type="dict", default={}),
         ops=dict(type="list", elements="dict", default=[]),
+        secrets=dict(type="dict", default={}, no_log=True),
         secret_params=dict(type="list", elements="str", default=[], no_log=False),
     )
     primitive_spec["class"] = dict(type="str", required=True)

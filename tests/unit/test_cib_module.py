@@ -87,3 +87,52 @@ def test_bad_object_is_a_clear_failure(monkeypatch, capsys, fixture_text):
     result = run_module(monkeypatch, capsys, fake, {"resources": [{"id": "vip", "class": "ocf", "type": "IPaddr2"}]})
     assert result["failed"] is True and "needs a provider" in result["msg"]
     assert fake.patches == []
+
+
+def journal_of(monkeypatch, capsys, fake, params):
+    """Everything the module would write to the node's journal (AnsibleModule.log)."""
+    logged = []
+    monkeypatch.setattr(cib.AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(
+        msg + " " + json.dumps(log_args or {})))
+    run_module(monkeypatch, capsys, fake, params)
+    return "\n".join(logged)
+
+
+def secret_device(**extra):
+    spec = {"id": "fence-node1", "class": "stonith", "type": "fence_ipmilan",
+            "params": {"ip": "192.0.2.1", "username": "admin", "pcmk_host_list": "node1"},
+            "secrets": {"password": SECRET, "hexadecimal_kg": "0badc0de" * 5}}
+    spec.update(extra)
+    return spec
+
+
+def test_secrets_never_reach_the_journal(monkeypatch, capsys, fixture_text):
+    fake = FakePacemaker(fixture_text("cib_empty.xml"))
+    journal = journal_of(monkeypatch, capsys, fake, {"resources": [secret_device()], "_ansible_diff": True})
+    assert "Invoked with" in journal and "fence_ipmilan" in journal
+    assert SECRET not in journal and "0badc0de" not in journal
+
+
+def test_a_password_in_params_does_reach_the_journal(monkeypatch, capsys, fixture_text):
+    # Why the roles pass secrets in `secrets`: AnsibleModule logs its arguments before the
+    # module can add name-matched values to no_log_values.
+    fake = FakePacemaker(fixture_text("cib_empty.xml"))
+    journal = journal_of(monkeypatch, capsys, fake, {"resources": [device()]})
+    assert SECRET in journal
+
+
+def test_secrets_are_applied_and_masked_in_the_diff(monkeypatch, capsys, fixture_text):
+    fake = FakePacemaker(fixture_text("cib_empty.xml"))
+    result = run_module(monkeypatch, capsys, fake, {"resources": [secret_device()], "_ansible_diff": True})
+    assert result["changed"] is True
+    assert SECRET not in json.dumps(result) and "0badc0de" not in json.dumps(result)
+    assert 'name="password" value="********"' in result["diff"]["after"]
+    assert 'name="hexadecimal_kg" value="********"' in result["diff"]["after"]
+
+
+def test_a_removed_device_shows_no_parameter_value(monkeypatch, capsys, fixture_text):
+    fake = FakePacemaker(fixture_text("cib_fenced.xml"))
+    result = run_module(monkeypatch, capsys, fake, {"absent": ["fence-node1"], "_ansible_diff": True})
+    assert "remove resource fence-node1 (asked to be absent)" in result["changes"]
+    assert 'name="ip" value="********"' in result["diff"]["before"]
+    assert "10.213.10.1" not in result["diff"]["before"]

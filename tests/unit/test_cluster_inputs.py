@@ -217,3 +217,14 @@ def test_fence_agent_packages_debian_13_one_package_per_agent():
 def test_fence_agent_packages_unknown_release_falls_back_to_the_whole_set():
     assert fence_agent_packages(["fence_docker"], "Debian", "") == ["fence-agents"]
     assert fence_agent_packages(["fence_docker"], "Ubuntu", "24") == ["fence-agents"]
+
+
+def test_fence_secrets_travel_apart_from_the_plain_parameters():
+    devices = [{"name": "fence-node1", "agent": "fence_ipmilan", "fences": "node1",
+                "params": {"ip": "192.0.2.1", "username": "admin", "password": "pw1", "hexadecimal_kg": "00ff",
+                           "snmp_community": "c0mm"},
+                "secret_params": ["username"]}]
+    device = fence_cib_objects(devices, survivor="node1", race_delay="5s")["resources"][0]
+    assert device["secrets"] == {"password": "pw1", "hexadecimal_kg": "00ff", "snmp_community": "c0mm",
+                                 "username": "admin"}
+    assert set(device["params"]) == {"ip", "pcmk_host_list", "pcmk_delay_base"}

@@ -154,3 +154,13 @@ def test_a_group_on_drbd_starts_with_its_filesystem_where_drbd_is_promoted():
         ("services-drbd-clone", "promote", "services")
     assert services_used([storage_group])["nginx"]["data"] == "/srv/services/www"
     assert services_used([storage_group])["postfix"]["data"] == "/srv/services/mail"
+
+
+def test_a_custom_service_keeps_its_secrets_apart():
+    custom = {"name": "app", "agent": "ocf:heartbeat:anything",
+              "params": {"binfile": "/usr/bin/app", "cmdline_options": "--token=abc", "db_password": "pw"},
+              "secret_params": ["cmdline_options"]}
+    objects = resources_cib_objects([group(services=[custom], preferred_node=None)], "10.213.10.0/24", DEFAULTS)
+    member = objects["groups"][0]["members"][1]
+    assert member["params"] == {"binfile": "/usr/bin/app"}
+    assert member["secrets"] == {"cmdline_options": "--token=abc", "db_password": "pw"}
