@@ -10,11 +10,13 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     authkey_source,
+    cluster_name_errors,
     fence_agent_packages,
     fence_cib_objects,
     fence_device_errors,
     member_errors,
     node_list,
+    property_errors,
     sbd_errors,
     sbd_fence_devices,
     sbd_stonith_timeout,
@@ -33,9 +35,13 @@ def _duration_ms(value, allow_zero=False):
         raise AnsibleFilterError(str(exc))
 
 
-def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fencing=False, start_delay="0"):
+def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fencing=False, start_delay="0",
+                         cluster_name="twonode", properties=None, race_delay="5s", sbd_watchdog_timeout=None):
     """Every problem with the pair's inventory, as sentences; empty when all is well."""
     errors = member_errors(members)
+    errors.extend(cluster_name_errors(cluster_name))
+    errors.extend(property_errors(properties if properties is not None else {}, bool(allow_no_fencing),
+                                  race_delay, sbd_watchdog_timeout))
     errors.extend(tolerance_errors(outage_tolerance))
     errors.extend(start_delay_errors(start_delay))
     names = [m.get("node_name") for m in members]

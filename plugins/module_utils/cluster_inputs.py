@@ -21,6 +21,13 @@ from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_
 # Pacemaker ids are XML ids: a letter or underscore first.
 _XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _NODE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# corosync.conf takes the name as one token; DLM and GFS2 (which take their lock table name from it)
+# allow at most 32 of these characters.
+_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+# Pacemaker's false values for a boolean option.
+_PCMK_FALSE = ("false", "no", "off", "n", "0")
+# Pacemaker's default stonith-timeout.
+DEFAULT_STONITH_TIMEOUT_MS = 60000
 # Corosync fails detection below this; above a minute a dead node keeps the service away too long.
 MIN_TOLERANCE_MS = 500
 MAX_TOLERANCE_MS = 60000
@@ -43,7 +50,8 @@ def member_errors(members):
     if len(members) != 2:
         names = ", ".join(m["host"] for m in members) or "none"
         return ["a twonode cluster has exactly two members; this play has %d (%s). "
-                "Put exactly two hosts in the play (or set cluster_members)" % (len(members), names)]
+                "Put exactly two hosts in the play's group (ha_pair, or the group named by "
+                "twonode_pair)" % (len(members), names)]
     seen_names = {}
     seen_addrs = {}
     for member in members:
@@ -77,6 +85,57 @@ def member_errors(members):
         r0, r1 = _ip(member.get("ring0_addr") or ""), _ip(member.get("ring1_addr") or "")
         if r0 is not None and r1 is not None and r0.version != r1.version:
             errors.append("%s: both links must use the same IP version (%s, %s)" % (host, r0, r1))
+    return errors
+
+
+def cluster_name_errors(name):
+    if not isinstance(name, str) or not _CLUSTER_NAME.match(name):
+        return ["cluster_name %r is not a valid cluster name: 1 to 32 letters, digits, '-' or '_', "
+                "a letter or digit first (corosync.conf's syntax, DLM's and GFS2's limit)" % (name,)]
+    return []
+
+
+def _pcmk_false(value):
+    return value is False or str(value).strip().lower() in _PCMK_FALSE
+
+
+def property_errors(properties, allow_no_fencing, race_delay, sbd_watchdog_timeout=None):
+    """Problems with cluster_properties and the fence race delay.
+
+    Turning fencing off through a property is refused like an empty fence device list is: only with
+    the loudly named override. The race delay must leave the fence operation time to finish inside
+    stonith-timeout (the one given, the one SBD needs, or Pacemaker's 60 s). sbd_watchdog_timeout:
+    seconds, when SBD fences this pair.
+    """
+    errors = []
+    if not isinstance(properties, dict):
+        return ["cluster_properties must be a mapping of Pacemaker property names to values"]
+    for name in ("stonith-enabled", "fencing-enabled"):
+        if name in properties and _pcmk_false(properties[name]) and not allow_no_fencing:
+            errors.append("cluster_properties sets %s=%s, which turns fencing off. A two-node cluster "
+                          "without fencing can run the service on both nodes at once and corrupt its "
+                          "data. Remove it, or set cluster_i_accept_data_loss_without_fencing: true"
+                          % (name, properties[name]))
+    try:
+        delay_ms = duration_ms(race_delay, allow_zero=True)
+    except ValueError as exc:
+        return errors + ["cluster_fence_race_delay: %s" % exc]
+    if isinstance(sbd_watchdog_timeout, int) and not isinstance(sbd_watchdog_timeout, bool):
+        timeout_ms = sbd_stonith_timeout(sbd_watchdog_timeout, delay_ms) * 1000
+        where = "the stonith-timeout SBD needs"
+    else:
+        timeout_ms = DEFAULT_STONITH_TIMEOUT_MS
+        where = "Pacemaker's default stonith-timeout"
+    for name in ("stonith-timeout", "fencing-timeout"):
+        if name in properties:
+            try:
+                timeout_ms = duration_ms(properties[name])
+            except ValueError as exc:
+                return errors + ["cluster_properties %s: %s" % (name, exc)]
+            where = "cluster_properties %s" % name
+    if delay_ms >= timeout_ms:
+        errors.append("cluster_fence_race_delay %s is not below %s (%d ms): every fence of the "
+                      "race survivor would time out" % (race_delay, where, timeout_ms))
     return errors
 
 

@@ -5,7 +5,9 @@ from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     fence_agent_packages,
     fence_cib_objects,
     fence_device_errors,
+    cluster_name_errors,
     member_errors,
+    property_errors,
     node_list,
     start_delay_errors,
     tolerance_errors,
@@ -228,3 +230,49 @@ def test_fence_secrets_travel_apart_from_the_plain_parameters():
     assert device["secrets"] == {"password": "pw1", "hexadecimal_kg": "00ff", "snmp_community": "c0mm",
                                  "username": "admin"}
     assert set(device["params"]) == {"ip", "pcmk_host_list", "pcmk_delay_base"}
+
+
+@pytest.mark.parametrize("name", ["twonode", "web-pair_01", "a", "x" * 32])
+def test_cluster_names_corosync_and_dlm_accept(name):
+    assert cluster_name_errors(name) == []
+
+
+@pytest.mark.parametrize("name", ["", "my cluster", "web.pair", "-pair", "x" * 33, "pair{", 42, None])
+def test_cluster_names_that_would_break_corosync_conf_or_dlm(name):
+    errors = cluster_name_errors(name)
+    assert len(errors) == 1 and "cluster_name" in errors[0] and "32" in errors[0]
+
+
+@pytest.mark.parametrize("name,value", [("stonith-enabled", "false"), ("stonith-enabled", False),
+                                        ("fencing-enabled", "no"), ("stonith-enabled", "0")])
+def test_properties_that_turn_fencing_off_need_the_override(name, value):
+    errors = property_errors({name: value}, False, "5s")
+    assert len(errors) == 1 and "turns fencing off" in errors[0]
+    assert "cluster_i_accept_data_loss_without_fencing" in errors[0]
+    assert property_errors({name: value}, True, "5s") == []
+
+
+def test_properties_that_keep_fencing_on_pass():
+    assert property_errors({"stonith-enabled": "true", "no-quorum-policy": "stop"}, False, "5s") == []
+
+
+def test_the_race_delay_must_be_a_duration_below_the_stonith_timeout():
+    assert "cluster_fence_race_delay" in property_errors({}, False, "five seconds")[0]
+    assert "default stonith-timeout (60000 ms)" in property_errors({}, False, "60s")[0]
+    assert property_errors({}, False, "0") == []
+    errors = property_errors({"stonith-timeout": "20s"}, False, "30s")
+    assert len(errors) == 1 and "cluster_properties stonith-timeout (20000 ms)" in errors[0]
+    assert property_errors({"stonith-timeout": "90s"}, False, "70s") == []
+    assert "not a duration" in property_errors({"stonith-timeout": "soon"}, False, "5s")[0]
+    # With SBD the timeout is worked out to cover the delay.
+    assert property_errors({}, False, "70s", sbd_watchdog_timeout=5) == []
+
+
+def test_properties_must_be_a_mapping():
+    assert property_errors(["stonith-enabled=false"], False, "5s") == [
+        "cluster_properties must be a mapping of Pacemaker property names to values"]
+
+
+def test_the_one_host_message_names_what_to_change():
+    message = member_errors(PAIR[:1])[0]
+    assert "cluster_members" not in message and "twonode_pair" in message

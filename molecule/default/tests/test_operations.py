@@ -44,6 +44,15 @@ BAD_INPUTS = [
      "fences 'node3', which is not a node of this cluster (node1, node2)"),
     ("no fencing without the override", ["-e", "NO_FENCING"],
      "no fence device fences node node1"),
+    ("fencing turned off through a property", ["-e", "FENCING_PROPERTY_OFF"],
+     "cluster_properties sets stonith-enabled=false, which turns fencing off"),
+    ("race delay longer than the fence timeout", ["-e", "cluster_fence_race_delay=90s"],
+     "cluster_fence_race_delay 90s is not below Pacemaker's default stonith-timeout"),
+    ("cluster name corosync cannot take", ["-e", "BAD_CLUSTER_NAME"],
+     "cluster_name 'test bed' is not a valid cluster name"),
+    # The last role's inputs are checked before the first role runs.
+    ("virtual IP outside the service network", ["-e", "FOREIGN_VIP"],
+     "Fix resources_groups, nothing was changed"),
 ]
 
 
@@ -57,6 +66,11 @@ def test_bad_inventory_fails_before_any_change(node1, node2, label, args, messag
         "FENCE_NODE3": lambda: _extra_vars({"cluster_fence_devices": [
             {"name": "fence-x", "agent": "fence_dummy", "fences": "node3"}]}),
         "NO_FENCING": lambda: _extra_vars({"cluster_fence_devices": []}),
+        "FENCING_PROPERTY_OFF": lambda: _extra_vars({"cluster_properties": {"stonith-enabled": "false"}}),
+        "BAD_CLUSTER_NAME": lambda: _extra_vars({"cluster_name": "test bed"}),
+        "FOREIGN_VIP": lambda: _extra_vars({"resources_groups": [
+            {"name": "services", "vips": ["192.0.2.10"], "services": ["nginx", "postfix"],
+             "mail_domain": "testbed.example", "preferred_node": "node1"}]}),
     }
     args = [replacements[a]() if a in replacements else a for a in args]
     inventory = None
@@ -67,9 +81,35 @@ def test_bad_inventory_fails_before_any_change(node1, node2, label, args, messag
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
     assert message in output, output[-3000:]
-    assert "Fix the inventory, nothing was changed" in output
+    assert "nothing was changed" in output
     assert "changed=0" in output and "changed=1" not in output
+    # Stopped in site.yml's first play, before any role's first change.
+    assert "TASK [twonode.ha.cluster : Install the cluster packages]" not in output
     assert (config_fingerprint(node1), config_fingerprint(node2)) == before
+
+
+def test_a_node_of_another_cluster_is_not_taken_over_while_its_pacemaker_is_stopped(node1, node2):
+    """The adoption check reads the CIB on disk: with pacemaker stopped, cibadmin cannot answer."""
+    node2.check_output("cp -p /etc/corosync/corosync.conf /root/corosync.conf.saved")
+    try:
+        node2.check_output("systemctl stop pacemaker corosync")
+        # What a node of another cluster looks like: a corosync.conf not written by twonode.ha,
+        # a CIB with resources on disk, pacemaker stopped.
+        node2.check_output("sed -i '/twonode.ha identity/d' /etc/corosync/corosync.conf")
+        cib_before = node2.check_output("sha256sum /var/lib/pacemaker/cib/cib.xml")
+        result = run_playbook()
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output[-3000:]
+        assert "node2 already has Pacemaker resources that twonode.ha did not create" in output, output[-3000:]
+        assert "changed=1" not in output
+        assert node2.check_output("sha256sum /var/lib/pacemaker/cib/cib.xml") == cib_before
+        assert not node2.service("pacemaker").is_running
+    finally:
+        node2.check_output("mv /root/corosync.conf.saved /etc/corosync/corosync.conf")
+        node2.check_output("systemctl start corosync pacemaker")
+        both = {"node1": True, "node2": True}
+        wait_until("node2 to rejoin", lambda: cluster_status(node1)["nodes"] == both, timeout=180)
+    assert run_playbook().returncode == 0
 
 
 def _pid(host, unit):
