@@ -24,7 +24,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     tolerance_errors,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
-from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
+from ansible_collections.twonode.ha.plugins.module_utils.health import settle_problems, status_lines
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 
@@ -60,6 +60,11 @@ def crm_mon_summary(xml_text):
     return _parse(parse_crm_mon, xml_text, "crm_mon output")
 
 
+def crm_mon_settle_problems(xml_text, group_ids):
+    """What keeps these groups from having settled, from crm_mon's XML; [] when settled."""
+    return settle_problems(crm_mon_summary(xml_text), list(group_ids))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -70,6 +75,7 @@ class FilterModule(object):
             "cluster_node_list": node_list,
             "authkey_source": authkey_source,
             "crm_mon_summary": crm_mon_summary,
+            "crm_mon_settle_problems": crm_mon_settle_problems,
             "status_lines": status_lines,
             "sbd_errors": sbd_errors,
             "sbd_fence_devices": sbd_fence_devices,

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import resource_disk, resource_errors
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import disk_change_error, resource_disk, resource_errors
 
 
 def drbd_input_errors(resources, nodes):
@@ -17,6 +17,16 @@ def drbd_input_errors(resources, nodes):
         address = str(node.get("address") or "")
         if address and address not in [str(a) for a in node.get("addresses") or []]:
             errors.append("node %s: replication address %s is not an address of that node" % (node["name"], address))
+    return errors
+
+
+def drbd_disk_change_errors(probes, node):
+    """Refusals for running resources whose backing disk would change; probes: the registered loop."""
+    errors = []
+    for result in (probes or {}).get("results", []):
+        error = disk_change_error(result["item"]["name"], node, result.get("stdout", ""))
+        if error:
+            errors.append(error)
     return errors
 
 
@@ -60,6 +70,7 @@ class FilterModule(object):
         return {
             "drbd_input_errors": drbd_input_errors,
             "drbd_disk": drbd_disk,
+            "drbd_disk_change_errors": drbd_disk_change_errors,
             "drbd_address": drbd_address,
             "drbd_progress": drbd_progress,
             "drbd_created_everywhere": drbd_created_everywhere,

@@ -133,3 +133,13 @@ def collect(run, proc_drbd_text):
         if rc == 0 and minor.strip().isdigit():
             names[int(minor.strip())] = name
     return parse_proc_drbd(proc_drbd_text, names)
+
+
+def collect_on_node(run, proc_path="/proc/drbd"):
+    """DRBD volumes on this node, [] when the DRBD module is not loaded (a pair without DRBD)."""
+    try:
+        with open(proc_path) as handle:
+            text = handle.read()
+    except (IOError, OSError):
+        return []
+    return collect(run, text)

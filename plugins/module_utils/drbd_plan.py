@@ -36,6 +36,27 @@ def resource_disk(resource, node):
     return disk
 
 
+def disk_change_error(name, node, probe):
+    """Why a running resource's backing disk may not change, or None.
+
+    probe: what the node reported, one item per line: the disk the current configuration gives
+    (resolved), the local disk state (`drbdadm dstate`, "UpToDate/UpToDate" or "UpToDate"), and the
+    disk drbd_resources gives now (resolved). `drbdadm adjust` would detach the disk the resource
+    runs on and attach the other one: the data this node serves would be gone from under it.
+    """
+    lines = (probe or "").splitlines()
+    if len(lines) < 3:
+        return None
+    configured, dstate, wanted = (line.strip() for line in lines[:3])
+    local = dstate.split("/")[0]
+    if not configured or local in ("", "Diskless", "Unconfigured", "DUnknown") or configured == wanted:
+        return None
+    return ("DRBD resource %s runs on %s's disk %s (%s); drbd_resources now gives %s. Changing the backing "
+            "disk of a running resource would detach the disk it runs on. To move it to another disk, take "
+            "it down on this node (drbdadm down %s, after its groups left the node) and run again: the "
+            "new disk gets its data from the peer" % (name, node, configured, local, wanted, name))
+
+
 def resource_errors(resources, nodes):
     """Problems with drbd_resources. nodes: [{name, address}] (the replication address per node)."""
     errors = []

@@ -32,6 +32,28 @@ def groups_of(status):
     return groups
 
 
+def settle_problems(status, group_ids):
+    """What keeps the cluster from being settled: each of these groups running whole on one node,
+    and no resource (fence devices, DRBD clones included) with an operation still going. [] when settled.
+
+    crm_mon counts a resource that is still starting as active, so "active" alone is not enough:
+    a drill or a failover started at that moment would be refused.
+    """
+    problems = []
+    groups = groups_of(status)
+    for group_id in group_ids:
+        group = groups.get(group_id)
+        if group is None:
+            problems.append("group %s is not in the cluster's status yet" % group_id)
+        elif group["running"] < group["wanted"]:
+            problems.append("group %s: %d of %d resources run" % (group_id, group["running"], group["wanted"]))
+        elif len(group["nodes"]) != 1:
+            problems.append("group %s runs on %s" % (group_id, ", ".join(sorted(group["nodes"])) or "no node"))
+    for rsc_id, role, nodes in unsettled(status):
+        problems.append("resource %s is %s on %s" % (rsc_id, (role or "changing").lower(), ", ".join(nodes)))
+    return problems
+
+
 def describe_ban(ban):
     """A ban (parse_crm_mon()'s bans) in plain words, with where it comes from."""
     what = "being promoted" if ban["promoted_only"] else "running"

@@ -17,6 +17,11 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PROPERTY_SET_ID, RESOURCE_TAGS
+from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import (
+    FailoverRefused,
+    movable_groups,
+    plan_failover,
+)
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 # What each scope sets, where, and the id of the expiring set.
@@ -59,6 +64,25 @@ def expiry_end(expiry, until, now):
         raise MaintenanceError("the expiry %s is in the past (now %s)" % (
             end.strftime("%Y-%m-%dT%H:%M:%SZ"), now.strftime("%Y-%m-%dT%H:%M:%SZ")))
     return end.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def standby_outage(status, node, drbd=None):
+    """Why standby of `node` would take a service down, or None when the peer can take it all.
+
+    Standby moves every group that runs on the node; that is a failover to the peer, so it needs
+    what a failover needs: quorum, the peer online and free to run the groups, DRBD UpToDate on both.
+    """
+    groups = sorted(key for key, group in movable_groups(status).items() if node in group["nodes"])
+    if not groups:
+        return None
+    peers = sorted(n for n in status["nodes"] if n != node)
+    if not peers:
+        return "no other node could run %s" % ", ".join(groups)
+    try:
+        plan_failover(status, groups, peers[0], drbd)
+    except FailoverRefused as exc:
+        return "%s runs %s and %s cannot take over: %s" % (node, ", ".join(groups), peers[0], exc)
+    return None
 
 
 def _expiring_set_id(scope, name):

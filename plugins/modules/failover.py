@@ -77,12 +77,11 @@ elapsed:
   type: float
 """
 
-import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import (
     FailoverRefused,
     movable_groups,
@@ -118,13 +117,10 @@ def main():
         supports_check_mode=True,
     )
     status = read_status(module)
-    drbd = []
-    if os.path.exists("/proc/drbd"):
-        with open("/proc/drbd") as handle:
-            try:
-                drbd = collect(module.run_command, handle.read())
-            except ValueError as exc:
-                module.fail_json(msg=str(exc))
+    try:
+        drbd = collect_on_node(module.run_command)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     try:
         plan = plan_failover(status, module.params["group"], module.params["to"], drbd)
     except FailoverRefused as exc:

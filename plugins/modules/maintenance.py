@@ -15,7 +15,9 @@ description:
   - C(scope=cluster) turns Pacemaker's maintenance mode on or off; the cluster then neither starts, stops
     nor recovers resources.
   - C(scope=node) puts a node in standby; its groups move to the other node first, and the module waits
-    until they run there.
+    until they run there. Standby is refused, with the reason, when the other node cannot take the groups
+    (offline, in standby or maintenance, banned, failed there, or DRBD not UpToDate on both nodes): the
+    groups would stop. I(force=true) accepts that outage.
   - C(scope=resource) unmanages a resource or group; the cluster leaves it as it is.
   - With I(expiry) or I(ends), the setting is a Pacemaker rule with a date expression, so the cluster
     leaves maintenance by itself at that time, even if the control node is gone.
@@ -49,6 +51,11 @@ options:
     description: Seconds to wait for a node's resources to leave it (scope node, state on).
     type: int
     default: 120
+  force:
+    description:
+      - Put the node in standby even when the other node cannot take its groups, so that they stop.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -108,21 +115,34 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
 from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import (
     MaintenanceError,
     current,
     expiry_end,
     plan,
+    standby_outage,
 )
+
+
+def read_status(module):
+    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
+    if rc != 0:
+        module.fail_json(msg="the cluster stack does not answer: %s" % (err or out).strip())
+    return parse_crm_mon(out)
+
+
+def read_drbd(module):
+    try:
+        return collect_on_node(module.run_command)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
 
 
 def still_moving(module, node):
     """What keeps a node's standby from being complete: resources on it, groups not yet running elsewhere."""
-    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
-    if rc != 0:
-        module.fail_json(msg="the cluster stack does not answer: %s" % (err or out).strip())
-    status = parse_crm_mon(out)
+    status = read_status(module)
     waiting = [r["id"] for r in status["resources"] if node in r["nodes"]]
     waiting += ["%s (not running yet)" % key for key, g in sorted(groups_of(status).items())
                 if g["running"] < g["wanted"]]
@@ -138,6 +158,7 @@ def main():
             expiry=dict(type="str"),
             ends=dict(type="str"),
             timeout=dict(type="int", default=120),
+            force=dict(type="bool", default=False),
         ),
         required_if=[("scope", "node", ["name"]), ("scope", "resource", ["name"])],
         mutually_exclusive=[("expiry", "ends")],
@@ -154,6 +175,12 @@ def main():
         candidate, changed, words = plan(live, p["scope"], p["name"], p["state"], end)
     except MaintenanceError as exc:
         module.fail_json(msg="%s. Nothing was changed." % exc)
+
+    if changed and p["scope"] == "node" and p["state"] == "on" and not p["force"]:
+        outage = standby_outage(read_status(module), p["name"], read_drbd(module))
+        if outage:
+            module.fail_json(msg="refusing standby: %s. The groups would stop. Nothing was changed; "
+                                 "force=true accepts the outage." % outage)
 
     diff = dict(before="%s maintenance: %s%s\n" % (p["scope"], "on" if before["on"] else "off",
                                                    " until %s" % before["until"] if before["until"] else ""),

@@ -2,6 +2,7 @@
 from ansible_collections.twonode.ha.plugins.filter.drbd import (
     drbd_address,
     drbd_created_everywhere,
+    drbd_disk_change_errors,
     drbd_input_errors,
     drbd_progress,
 )
@@ -32,3 +33,13 @@ def test_addresses_and_progress():
     assert drbd_progress({"name": "r0", "connection": "SyncSource", "disk": "UpToDate", "peer_disk": "Inconsistent",
                           "sync_percent": 12.5, "sync_finish": "0:01:10"}) == \
         "r0: SyncSource, disks UpToDate/Inconsistent, first mirror 12.5% done, about 0:01:10 left"
+
+
+def test_disk_change_errors_from_the_registered_probe():
+    probes = {"results": [
+        {"item": {"name": "r0"}, "stdout": "/dev/vdb\nUpToDate/UpToDate\n/dev/vdb"},
+        {"item": {"name": "r1"}, "stdout": "/dev/vdc\nUpToDate/UpToDate\n/dev/vdd"},
+        {"item": {"name": "r2"}, "skipped": True},
+    ]}
+    errors = drbd_disk_change_errors(probes, "vm2")
+    assert len(errors) == 1 and errors[0].startswith("DRBD resource r1 runs on vm2's disk /dev/vdc")

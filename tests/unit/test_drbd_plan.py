@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     describe_signature,
+    disk_change_error,
     first_sync_action,
     metadata_action,
     parse_blkid_export,
@@ -136,3 +137,24 @@ def test_without_generation_ids_only_metadata_made_on_both_nodes_counts_as_new()
         ["primary", "mkfs", "secondary"]
     with pytest.raises(ValueError, match="cannot be read"):
         first_sync_action("Inconsistent", "Inconsistent", "Connected", None, "", "ext4", False)
+
+
+# What the drbd role's probe prints on a node: configured disk, `drbdadm dstate`, wanted disk.
+@pytest.mark.parametrize("probe", [
+    "/dev/vdb\nUpToDate/UpToDate\n/dev/vdb\n",        # nothing changes
+    "/dev/vdb\nUpToDate\n/dev/vdb\n",                 # DRBD 9 prints the local state alone
+    "\n\n/dev/vdb\n",                                 # a new resource (no configuration yet)
+    "/dev/vdb\nDiskless/UpToDate\n/dev/vdd\n",        # not attached here: nothing to detach
+    "/dev/vdb\nUnconfigured\n/dev/vdd\n",             # down on this node
+    "",                                               # the probe said nothing
+])
+def test_a_backing_disk_may_change_only_where_the_resource_does_not_run(probe):
+    assert disk_change_error("r0", "vm1", probe) is None
+
+
+@pytest.mark.parametrize("dstate", ["UpToDate/UpToDate", "Inconsistent/UpToDate", "UpToDate/DUnknown", "Outdated"])
+def test_a_new_backing_disk_for_a_running_resource_is_refused(dstate):
+    error = disk_change_error("r0", "vm1", "/dev/vdb\n%s\n/dev/vdd\n" % dstate)
+    assert error.startswith("DRBD resource r0 runs on vm1's disk /dev/vdb (%s); drbd_resources now gives "
+                            "/dev/vdd" % dstate.split("/")[0])
+    assert "drbdadm down r0" in error

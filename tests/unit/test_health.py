@@ -2,7 +2,7 @@
 from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import parse_proc_drbd
-from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, verdict
+from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, settle_problems, verdict
 
 NAMES = {1: "node1", 2: "node2"}
 
@@ -126,3 +126,20 @@ def test_a_member_still_starting_is_not_available_yet(fixture_text):
         "resource services-postfix is starting on vm2 (the operation has not finished)"]
     healthy = status(fixture_text, "crm_mon_group_healthy.xml")
     assert verdict(healthy, None, [], NAMES) == ("available", [])
+
+
+def test_a_group_whose_service_is_still_starting_has_not_settled(fixture_text):
+    """Captured on the VM bed while nginx started: crm_mon calls nginx active already."""
+    status = parse_crm_mon(fixture_text("crm_mon_vm_nginx_starting.xml"))
+    assert settle_problems(status, ["services"]) == [
+        "group services: 3 of 4 resources run", "resource services-nginx is starting on vm2"]
+
+
+def test_settled_groups(fixture_text):
+    for fixture in ("crm_mon_group_healthy.xml", "crm_mon_p3_group_healthy.xml", "crm_mon_group_peer_stopped.xml"):
+        assert settle_problems(parse_crm_mon(fixture_text(fixture)), ["services"]) == []
+
+
+def test_a_group_not_yet_in_the_status_has_not_settled(fixture_text):
+    status = parse_crm_mon(fixture_text("crm_mon_group_healthy.xml"))
+    assert settle_problems(status, ["services", "mail"]) == ["group mail is not in the cluster's status yet"]

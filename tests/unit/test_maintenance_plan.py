@@ -5,11 +5,14 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import plan as cib_plan
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import parse_proc_drbd
 from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import (
     MaintenanceError,
     current,
     expiry_end,
     plan,
+    standby_outage,
 )
 
 NOW = datetime.datetime(2026, 11, 22, 5, 0, 0, tzinfo=datetime.timezone.utc)
@@ -89,3 +92,31 @@ def test_expiring_standby_and_unmanaged(cib):
 def test_unknown_targets(cib, scope, name, message):
     with pytest.raises(MaintenanceError, match=re.escape(message)):
         plan(cib, scope, name, "on")
+
+
+def test_standby_of_the_node_that_serves_is_fine_when_the_peer_can_take_over(fixture_text):
+    for fixture in ("crm_mon_group_healthy.xml", "crm_mon_p3_group_healthy.xml"):
+        status = parse_crm_mon(fixture_text(fixture))
+        assert standby_outage(status, "node1") is None
+        # Nothing runs on node2 but its fence device (which any node may run): no outage.
+        assert standby_outage(status, "node2") is None
+
+
+def test_standby_is_an_outage_when_the_peer_is_offline(fixture_text):
+    status = parse_crm_mon(fixture_text("crm_mon_group_peer_stopped.xml"))
+    outage = standby_outage(status, "node1")
+    assert outage == "node1 runs services and node2 cannot take over: services: node2 is offline"
+
+
+def test_standby_is_an_outage_when_the_peer_is_in_standby(fixture_text):
+    text = fixture_text("crm_mon_group_healthy.xml").replace(
+        'name="node2" id="2" online="true" standby="false"', 'name="node2" id="2" online="true" standby="true"')
+    assert "node2 is in standby" in standby_outage(parse_crm_mon(text), "node1")
+
+
+def test_standby_is_an_outage_when_drbd_is_not_up_to_date_on_both(fixture_text):
+    status = parse_crm_mon(fixture_text("crm_mon_group_healthy.xml"))
+    drbd = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
+    assert "DRBD r0 is not UpToDate on both nodes" in standby_outage(status, "node1", drbd)
+    healthy = parse_proc_drbd(fixture_text("proc_drbd_84_healthy.txt"), {0: "r0"})
+    assert standby_outage(status, "node1", healthy) is None

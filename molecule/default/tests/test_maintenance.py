@@ -60,6 +60,25 @@ def test_node_standby_moves_the_group_first(node1, node2):
         assert maintenance("-e", "scope=node", "-e", "name=" + name, "-e", "state=off")[0] == 0
 
 
+def test_standby_is_refused_when_the_peer_cannot_take_the_group(node1, node2):
+    host = active_node(node1, node2)
+    name = host.backend.get_hostname()
+    other = "node2" if name == "node1" else "node1"
+    rc, output = maintenance("-e", "scope=node", "-e", "name=" + other, "-e", "state=on")
+    assert rc == 0, output[-2000:]
+    try:
+        before = node1.check_output("cibadmin --query --scope configuration")
+        rc, output = maintenance("-e", "scope=node", "-e", "name=" + name, "-e", "state=on")
+        assert rc != 0, output[-2000:]
+        assert "refusing standby: %s runs services and %s cannot take over: services: %s is in standby" \
+            % (name, other, other) in output, output[-2000:]
+        assert "force=true accepts the outage" in output
+        assert node1.check_output("cibadmin --query --scope configuration") == before
+        assert cluster_status(node1)["resources"]["services-nginx"]["nodes"] == [name]
+    finally:
+        assert maintenance("-e", "scope=node", "-e", "name=" + other, "-e", "state=off")[0] == 0
+
+
 def test_bad_requests_are_refused_with_no_change(node1):
     before = node1.check_output("cibadmin --query --scope configuration")
     for args, message in (

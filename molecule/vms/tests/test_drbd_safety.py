@@ -1,7 +1,11 @@
 """DRBD never goes over data: a disk that holds a filesystem is refused with nothing changed, and
 taken only when the user lists it for wiping. Uses the VM bed's spare disk /dev/vdd on vm2 and a
 throwaway resource that the cluster does not manage."""
+import json
+import tempfile
+
 import pytest
+from conftest import run_playbook
 from testinfra.modules.ansible import AnsibleException
 
 testinfra_hosts = ["vm2"]
@@ -57,3 +61,21 @@ def test_leftover_bytes_where_the_metadata_goes_are_refused(scratch):
     failed, result = drbd_resource(scratch, name="scratch", disk="/dev/vdd")
     assert failed and "drbdmeta found some" in result["msg"] and "Nothing was changed" in result["msg"]
     assert scratch.run("drbdadm get-gi scratch").rc != 0
+
+
+def test_a_new_disk_for_the_running_resource_is_refused_before_any_change(host):
+    """drbdadm adjust would detach /dev/vdb under the running resource; site.yml stops first."""
+    config = host.check_output("sha256sum /etc/drbd.d/r0.res")
+    moved = {"drbd_resources": [{"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdd",
+                                 "resync_rate": "200M", "filesystem": "ext4"}]}
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as extra:
+        json.dump(moved, extra)
+        extra.flush()
+        result = run_playbook("-e", "@" + extra.name)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "DRBD resource r0 runs on vm2's disk /dev/vdb (UpToDate); drbd_resources now gives /dev/vdd" \
+        in output, output[-3000:]
+    assert "changed=1" not in output
+    assert host.check_output("sha256sum /etc/drbd.d/r0.res") == config
+    assert host.check_output("drbdadm dstate r0") == "UpToDate/UpToDate"
