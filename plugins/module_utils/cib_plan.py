@@ -322,6 +322,8 @@ class _Plan(object):
         self.resources = self._section("configuration/resources")
         self.constraints = self._section("configuration/constraints")
         self.changes, self.before, self.after = [], [], []
+        # Resources this plan removes: {id, primitives (every resource id inside), purged}.
+        self.removed = []
 
     def _section(self, path):
         found = self.candidate.find(path)
@@ -371,6 +373,7 @@ class _Plan(object):
         rsc_ids = set(e.get("id") for e in elem.iter() if e.tag in RESOURCE_TAGS)
         parent = self.parent_of(elem)
         parent.remove(elem)
+        self.removed.append({"id": elem.get("id"), "ids": sorted(rsc_ids), "purged": why.endswith("purge")})
         self.changes.append("remove resource %s (%s)" % (elem.get("id"), why))
         # Which of a removed resource's parameters were secret is no longer known (it is not in
         # this run): show the names, never the values.
@@ -508,7 +511,42 @@ def plan(live_xml, desired):
         "candidate": ET.tostring(work.candidate, encoding="unicode"),
         "before": "".join(work.before),
         "after": "".join(work.after),
+        "removed": work.removed,
     }
+
+
+def stopped_first(live_xml, resource_ids):
+    """The live CIB with target-role Stopped on these resources and nothing else changed.
+
+    Removing a resource that runs leaves an active orphan, which crm_verify rejects and Pacemaker
+    would stop in an unplanned way; it is stopped first, in a change of its own.
+    """
+    root = ET.fromstring(live_xml)
+    resources = root.find("configuration/resources")
+    for rsc_id in resource_ids:
+        elem = resources.find(".//*[@id='%s']" % rsc_id) if resources is not None else None
+        if elem is None or elem.tag not in RESOURCE_TAGS:
+            continue
+        meta = elem.find("meta_attributes")
+        if meta is None:
+            meta = ET.Element("meta_attributes", {"id": "%s-meta_attributes" % rsc_id})
+            elem.insert(0, meta)
+        for nvpair in meta.findall("nvpair[@name='target-role']"):
+            meta.remove(nvpair)
+        ET.SubElement(meta, "nvpair", {"id": "%s-meta_attributes-target-role" % rsc_id,
+                                       "name": "target-role", "value": "Stopped"})
+    return ET.tostring(root, encoding="unicode")
+
+
+def configuration_only(cib_xml):
+    """The CIB with an empty status section: crm_verify then checks the configuration alone,
+    without warning about resources that run now and would be removed (active orphans)."""
+    root = ET.fromstring(cib_xml)
+    status = root.find("status")
+    if status is not None:
+        for child in list(status):
+            status.remove(child)
+    return ET.tostring(root, encoding="unicode")
 
 
 def managed_addresses(cib_xml):

@@ -226,6 +226,9 @@ options:
   absent:
     description:
       - Ids of resources or constraints to remove. Removing a resource removes the constraints that refer to it.
+      - A resource named here that runs is stopped first (C(target-role=Stopped) in a change of its own,
+        then the module waits until it has stopped on every node), then removed. Its service stops: naming
+        it here is asking for that. The configuration without it is verified before anything is stopped.
     type: list
     elements: str
     default: []
@@ -233,8 +236,19 @@ options:
     description:
       - Remove every resource and constraint not listed in this call. Fence devices and the constraints
         on them are never purged.
+      - A resource that runs and would be purged is refused unless I(force) is true (or it is named in
+        I(absent)): purging by omission must not stop a service unnoticed.
     type: bool
     default: false
+  force:
+    description:
+      - Let I(purge) stop and remove resources that run.
+    type: bool
+    default: false
+  stop_timeout:
+    description: Seconds to wait for running resources that are to be removed to stop.
+    type: int
+    default: 120
   verify:
     description:
       - Run C(crm_verify) on the candidate configuration and refuse to apply it if it reports errors.
@@ -288,6 +302,12 @@ changes:
   type: list
   elements: str
   sample: ["set property stonith-enabled=true", "create primitive fence-alpha"]
+stopped:
+  description: Resources that ran and were (or in check mode would be) stopped before their removal.
+  returned: always
+  type: list
+  elements: str
+  sample: ["shop"]
 verify_output:
   description: What crm_verify said about the candidate, when it said anything.
   returned: when changes were planned
@@ -295,9 +315,71 @@ verify_output:
   sample: ""
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, plan, secret_values
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import (
+    PlanError,
+    configuration_only,
+    plan,
+    secret_values,
+    stopped_first,
+)
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+
+
+def active_resources(module):
+    """Ids of the resources that run (or are starting or stopping) on any node."""
+    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
+    if rc != 0:
+        module.fail_json(msg="crm_mon failed (rc=%d): %s" % (rc, (err or out).strip()))
+    return set(r["id"] for r in parse_crm_mon(out)["resources"] if r["active"])
+
+
+def read_live(module):
+    rc, live, err = module.run_command(["cibadmin", "--query"])
+    if rc != 0:
+        module.fail_json(msg="cibadmin --query failed (rc=%d): %s" % (rc, (err or live).strip()), rc=rc)
+    return live
+
+
+def stop_before_removal(module, live, result):
+    """Stop the resources this plan removes that run; return their ids (stopped, or to stop in check mode)."""
+    active = active_resources(module) if result["removed"] else set()
+    running = [r for r in result["removed"] if set(r["ids"]) & active]
+    if not running:
+        return []
+    named = set(module.params["absent"])
+    swept = [r["id"] for r in running if r["purged"] and r["id"] not in named]
+    if swept and not module.params["force"]:
+        module.fail_json(msg="purge would stop and remove %s, which run%s now: their service would stop. "
+                             "Name them in absent, or set force. Nothing was changed."
+                             % (", ".join(swept), "s" if len(swept) == 1 else ""), changes=result["changes"])
+    ids = [r["id"] for r in running]
+    # A real configuration error is refused before anything stops.
+    try:
+        verify_and_apply(module.run_command, live, configuration_only(result["candidate"]), apply=False)
+    except ApplyError as exc:
+        module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=result["changes"])
+    if module.check_mode:
+        return ids
+    try:
+        verify_and_apply(module.run_command, live, stopped_first(live, ids))
+    except ApplyError as exc:
+        module.fail_json(msg="could not stop %s before removing it: %s" % (", ".join(ids), exc.args[0]),
+                         verify_output=exc.args[1])
+    inside = set(i for r in running for i in r["ids"])
+    deadline = time.time() + module.params["stop_timeout"]
+    left = inside & active_resources(module)
+    while left and time.time() < deadline:
+        time.sleep(1)
+        left = inside & active_resources(module)
+    if left:
+        module.fail_json(msg="%s still run%s %d s after target-role=Stopped; they stay configured and "
+                             "stopped, nothing was removed" % (", ".join(sorted(left)), "s" if len(left) == 1 else "",
+                                                                module.params["stop_timeout"]))
+    return ids
 
 
 def main():
@@ -332,6 +414,8 @@ def main():
             constraints=dict(type="list", elements="dict", default=[]),
             absent=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=False),
+            force=dict(type="bool", default=False),
+            stop_timeout=dict(type="int", default=120),
             verify=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -346,26 +430,35 @@ def main():
         if not module.get_bin_path(tool):
             module.fail_json(msg="%s not found: install pacemaker-cli-utils on this node" % tool)
 
-    rc, live, err = module.run_command(["cibadmin", "--query"])
-    if rc != 0:
-        module.fail_json(msg="cibadmin --query failed (rc=%d): %s" % (rc, (err or live).strip()), rc=rc)
+    live = read_live(module)
     try:
         result = plan(live, desired)
     except PlanError as exc:
         module.fail_json(msg=str(exc))
 
     if not result["changed"]:
-        module.exit_json(changed=False, changes=[])
+        module.exit_json(changed=False, changes=[], stopped=[])
+
+    stopped = stop_before_removal(module, live, result)
+    changes = ["stop %s (it runs; removed next)" % rsc_id for rsc_id in stopped] + result["changes"]
+    if stopped and not module.check_mode:
+        # Planned again on the CIB as it is now: the stop changed it.
+        live = read_live(module)
+        try:
+            result = plan(live, desired)
+        except PlanError as exc:
+            module.fail_json(msg=str(exc))
 
     try:
         verify_output = verify_and_apply(module.run_command, live, result["candidate"],
                                          verify=module.params["verify"], apply=not module.check_mode)
     except ApplyError as exc:
-        module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=result["changes"])
+        module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=changes)
 
     module.exit_json(
         changed=True,
-        changes=result["changes"],
+        changes=changes,
+        stopped=stopped,
         verify_output=verify_output,
         diff=dict(before_header="live CIB", after_header="planned CIB",
                   before=result["before"], after=result["after"]),

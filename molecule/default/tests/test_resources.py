@@ -120,3 +120,36 @@ def test_killing_the_active_node_moves_the_service_and_it_stays(node1, node2):
     assert http_get()[1] == survivor
     print("kill -> HTTP from %s: %.1fs; %s rejoined after %.1fs; group stayed on %s"
           % (survivor, recovered, victim, rejoined, survivor))
+
+
+def test_a_running_group_is_stopped_and_removed_with_resources_absent(node1, node2):
+    services = {"name": "services", "vips": [VIP], "services": ["nginx", "postfix"],
+                "mail_domain": "testbed.example", "preferred_node": "node1"}
+    shop = {"name": "shop", "vips": ["10.213.10.101"], "services": [{"name": "dummy", "agent": "ocf:pacemaker:Dummy"}]}
+
+    def extra_vars(data):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(data, handle)
+        return "@" + handle.name
+
+    try:
+        result = run_playbook("-e", extra_vars({"resources_groups": [services, shop]}))
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert cluster_status(node1)["resources"]["shop-dummy"]["active"]
+        remove = extra_vars({"resources_groups": [services], "resources_absent": ["shop"]})
+        result = run_playbook("-e", remove)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output[-3000:]
+        assert "stop shop (it runs; removed next)" in output
+        resources = cluster_status(node1)["resources"]
+        assert not any(rid.startswith("shop") for rid in resources), resources
+        assert "shop" not in node1.check_output("cibadmin --query --scope resources")
+        for host in (node1, node2):
+            assert host.run("ip -o addr show | grep -c 10.213.10.101").stdout.strip() == "0"
+        again = run_playbook("-e", remove)
+        assert again.returncode == 0 and "changed=0" in again.stdout and "changed=1" not in again.stdout, \
+            again.stdout[-3000:]
+        assert group_node(node1) in ("node1", "node2")
+    finally:
+        if "shop" in node1.check_output("cibadmin --query --scope resources"):
+            run_playbook("-e", extra_vars({"resources_absent": ["shop"]}))
