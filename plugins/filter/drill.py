@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    DAEMONS, available_check, cycle_checks, daemon_recovered, drill_result, fail_count, fence_marks, group_nodes, new_fences,
+    DAEMONS, available_check, cycle_checks, daemon_recovered, drill_result, fail_count, fences_after, group_nodes, rebooted,
     request_errors, summary_lines)
 
 
@@ -34,8 +34,8 @@ class FilterModule(object):
     def filters(self):
         return {
             "drill_request_errors": request_errors,
-            "drill_fence_marks": fence_marks,
-            "drill_new_fences": new_fences,
+            "drill_fences_after": fences_after,
+            "drill_rebooted": rebooted,
             "drill_group_nodes": group_nodes,
             "drill_available_check": available_check,
             "drill_verdict": drill_verdict,

@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+import re
+
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import SETTLED_ROLES
 
 # What each does is documented in roles/drill/meta/argument_specs.yml.
@@ -41,20 +44,41 @@ def request_errors(drills, power_off_command, cascade_count, link, daemon, link_
     return errors
 
 
-def fence_marks(status):
-    """The successful fencing actions a status's history shows, as "target@completed" marks.
+_COMPLETED = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
-    crm_mon keeps only the latest success per target and action, so new fencing shows as a new mark,
-    not as a longer list.
+
+def completed_epoch(text):
+    """Seconds since the epoch of a fencing event's completion ("2026-11-22 22:52:09Z"), or None."""
+    match = _COMPLETED.match(str(text or "").strip())
+    if not match:
+        return None
+    day, clock, zone = match.groups()
+    zone = "+0000" if zone in (None, "Z") else zone.replace(":", "")
+    moment = datetime.datetime.strptime("%s %s %s" % (day, clock, zone), "%Y-%m-%d %H:%M:%S %z")
+    return (moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)).total_seconds()
+
+
+def fences_after(status, since, target=None):
+    """How many successful fencing actions (of one target, or any) completed at or after `since`.
+
+    Judged by time, not by comparing history views: a node that has just rejoined receives the
+    history late, and an earlier drill's fencing then looks new. Completion times have whole seconds.
     """
-    return sorted("%s@%s" % (event.get("target"), event.get("completed"))
-                  for event in (status or {}).get("fence_history") or [] if event.get("status") == "success")
+    since = float(since) - 1
+    count = 0
+    for event in (status or {}).get("fence_history") or []:
+        if event.get("status") != "success" or (target is not None and event.get("target") != target):
+            continue
+        when = completed_epoch(event.get("completed"))
+        if when is not None and when >= since:
+            count += 1
+    return count
 
 
-def new_fences(status, before, target=None):
-    """How many fencing successes `status` shows that the marks `before` did not (of one target, or any)."""
-    return len([mark for mark in fence_marks(status)
-                if mark not in (before or []) and (target is None or mark.split("@")[0] == target)])
+def rebooted(before, after):
+    """Nodes whose boot mark changed: {node: mark} read before and after a drill."""
+    return sorted(node for node, mark in (after or {}).items()
+                  if node in (before or {}) and str(mark).strip() != str(before[node]).strip())
 
 
 def group_nodes(status, group):

@@ -3,10 +3,13 @@ import importlib.util
 import json
 import os
 
+import pytest
+
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems, parse_proc_drbd
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    available_check, cycle_checks, daemon_recovered, drill_result, fence_marks, group_nodes, new_fences, request_errors, summary_lines)
+    available_check, completed_epoch, cycle_checks, daemon_recovered, drill_result, fences_after, group_nodes, rebooted,
+    request_errors, summary_lines)
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
 from ansible_collections.twonode.ha.plugins.filter.drill import drill_ssh_arg
 
@@ -79,19 +82,34 @@ def test_a_member_still_starting_is_not_running(fixture_text):
     assert group_nodes(status_of(fixture_text, "crm_mon_vm_nginx_restarted.xml"), "services") == ["vm2"]
 
 
-def test_new_fencing_is_seen_as_a_new_mark(fixture_text):
+def test_fencing_counts_only_when_it_completed_after_the_drill_started(fixture_text):
     fenced = status_of(fixture_text, "crm_mon_group_peer_fenced.xml")
-    marks = fence_marks(fenced)
-    assert marks and all("@" in mark for mark in marks)
-    target = marks[0].split("@")[0]
-    assert new_fences(fenced, []) == len(marks)
-    assert new_fences(fenced, [], target) >= 1
-    assert new_fences(fenced, marks) == 0
-    # crm_mon keeps only the latest success per target: a second fencing replaces the first
-    again = dict(fenced, fence_history=[dict(e, completed="2099-01-01 00:00:00Z") for e in fenced["fence_history"]])
-    assert new_fences(again, marks, target) >= 1
-    assert new_fences(again, marks, "no-such-node") == 0
-    assert fence_marks(None) == []
+    (event,) = [e for e in fenced["fence_history"] if e["status"] == "success"][:1]
+    when = completed_epoch(event["completed"])
+    assert when == completed_epoch(event["completed"].replace("Z", " +00:00"))
+    assert fences_after(fenced, when - 30) >= 1
+    assert fences_after(fenced, when - 30, event["target"]) >= 1
+    assert fences_after(fenced, when - 30, "no-such-node") == 0
+    # The earlier drill's fencing, seen late by a node that just rejoined, is not this drill's.
+    assert fences_after(fenced, when + 60) == 0
+    assert fences_after(None, 0) == 0
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2026-11-22 22:52:09Z", 1795387929.0),
+    ("2026-11-22 23:52:09 +01:00", 1795387929.0),
+    ("2026-11-22T22:52:09.123+0000", 1795387929.0),
+    ("yesterday", None), (None, None)])
+def test_completion_times_as_pacemaker_prints_them(text, expected):
+    assert completed_epoch(text) == expected
+
+
+def test_a_node_rebooted_when_its_boot_mark_changed():
+    before = {"node1": "2f1c\n4711", "node2": "2f1c\n4790"}
+    assert rebooted(before, dict(before)) == []
+    assert rebooted(before, {"node1": "2f1c\n4711", "node2": "2f1c\n9120"}) == ["node2"]   # container restarted
+    assert rebooted(before, {"node1": "9ab0\n1", "node2": "2f1c\n4790"}) == ["node1"]      # kernel rebooted
+    assert rebooted(before, {"node1": "2f1c\n4711"}) == []
 
 
 def test_a_cycle_passes_only_when_everything_happened():
