@@ -1,6 +1,7 @@
 """Changes an administrator makes to a running pair, run once from the host."""
 import json
 import os
+import subprocess
 import tempfile
 import time
 
@@ -110,6 +111,46 @@ def test_a_node_of_another_cluster_is_not_taken_over_while_its_pacemaker_is_stop
         both = {"node1": True, "node2": True}
         wait_until("node2 to rejoin", lambda: cluster_status(node1)["nodes"] == both, timeout=180)
     assert run_playbook().returncode == 0
+
+
+def test_a_second_run_against_the_pair_is_refused_while_one_runs(node1, node2):
+    """Two operators: site.yml runs; a maintenance run started meanwhile is refused and changes nothing."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    first = subprocess.Popen(["ansible-playbook", "-i", os.path.join(REPO, "inventories/testbed/hosts.yml"),
+                              os.path.join(REPO, "playbooks/site.yml")], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until("site.yml to take the pair's lock",
+                   lambda: node1.run("grep -q site.yml /var/lib/twonode/pair.lock").rc == 0, timeout=60, interval=0.5)
+        before = node1.check_output("cibadmin --query --scope configuration")
+        second = run_playbook("-e", "scope=cluster", "-e", "state=on", playbook="maintenance.yml")
+        output = second.stdout + second.stderr
+        assert second.returncode != 0, output[-3000:]
+        assert "another run holds this pair: " in output, output[-3000:]
+        assert "running site.yml (pid %d on " % first.pid in output, output[-3000:]
+        assert node1.check_output("cibadmin --query --scope configuration") == before
+    finally:
+        out, _ = first.communicate(timeout=900)
+    assert first.returncode == 0, out[-3000:]
+    # Released at the end; the next run takes it without a word.
+    assert node1.run("test -e /var/lib/twonode/pair.lock").rc != 0
+    assert node2.run("test -e /var/lib/twonode/pair.lock").rc != 0
+
+
+def test_a_lock_left_by_a_run_that_died_is_taken_over(node1, node2):
+    """A run killed midway leaves its lock; the next run from the same control node takes it over."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    first = subprocess.Popen(["ansible-playbook", "-i", os.path.join(REPO, "inventories/testbed/hosts.yml"),
+                              os.path.join(REPO, "playbooks/site.yml")], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    wait_until("site.yml to take the pair's lock",
+               lambda: node1.run("grep -q site.yml /var/lib/twonode/pair.lock").rc == 0, timeout=60, interval=0.5)
+    first.kill()
+    first.wait()
+    assert node1.run("grep -q site.yml /var/lib/twonode/pair.lock").rc == 0
+    result = run_playbook()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert node1.run("test -e /var/lib/twonode/pair.lock").rc != 0
 
 
 def _pid(host, unit):
