@@ -26,7 +26,7 @@ stage() {
 # checks run; the beds wait for them, so nothing times a cluster while an image builds.
 images_log=$(mktemp)
 {
-  TWONODE_DEBIAN=trixie bash tests/bed/vm-image.sh >/dev/null &
+  TWONODE_DEBIAN=bookworm bash tests/bed/vm-image.sh >/dev/null &
   vm=$!
   TWONODE_DEBIAN=trixie bash tests/bed/containers.sh image && TWONODE_DEBIAN=bookworm bash tests/bed/containers.sh image
   containers=$?
@@ -49,9 +49,11 @@ molecule_timed() {
     esac
   done
 }
-# One bed at a time: the VM bed needs both cores.
+# One bed at a time: the VM bed needs both cores. The VM bed runs Debian 12: under software
+# emulation (no usable KVM here) a Debian 13 guest is too slow for the cluster's operation timeouts
+# (a VIP monitor over 20 s, postfix's stop over 60 s, then SBD resets the node; see issue 13).
 TWONODE_DEBIAN=trixie stage "molecule (container bed, Debian 13)" molecule_timed default
-TWONODE_DEBIAN=trixie stage "molecule (VM bed, DRBD, Debian 13)" molecule_timed vms
+TWONODE_DEBIAN=bookworm stage "molecule (VM bed, DRBD, Debian 12)" molecule_timed vms
 TWONODE_DEBIAN=bookworm stage "molecule (container bed, Debian 12)" molecule_timed default
 
 echo
