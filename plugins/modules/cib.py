@@ -227,7 +227,7 @@ options:
     description:
       - Ids of resources or constraints to remove. Removing a resource removes the constraints that refer to it.
       - A resource named here that runs is stopped first (C(target-role=Stopped) in a change of its own,
-        then the module waits until it has stopped on every node), then removed. Its service stops: naming
+        then the module waits until it has stopped on every node), then removed. Its service stops; naming
         it here is asking for that. The configuration without it is verified before anything is stopped.
     type: list
     elements: str
@@ -237,7 +237,7 @@ options:
       - Remove every resource and constraint not listed in this call. Fence devices and the constraints
         on them are never purged.
       - A resource that runs and would be purged is refused unless I(force) is true (or it is named in
-        I(absent)): purging by omission must not stop a service unnoticed.
+        I(absent)), so that purging by omission never stops a service unnoticed.
     type: bool
     default: false
   force:
@@ -376,9 +376,9 @@ def stop_before_removal(module, live, result):
         time.sleep(1)
         left = inside & active_resources(module)
     if left:
+        still = ", ".join(sorted(left))
         module.fail_json(msg="%s still run%s %d s after target-role=Stopped; they stay configured and "
-                             "stopped, nothing was removed" % (", ".join(sorted(left)), "s" if len(left) == 1 else "",
-                                                                module.params["stop_timeout"]))
+                             "stopped, nothing was removed" % (still, "s" if len(left) == 1 else "", module.params["stop_timeout"]))
     return ids
 
 

@@ -16,7 +16,7 @@ description:
     nor recovers resources.
   - C(scope=node) puts a node in standby; its groups move to the other node first, and the module waits
     until they run there. Standby is refused, with the reason, when the other node cannot take the groups
-    (offline, in standby or maintenance, banned, failed there, or DRBD not UpToDate on both nodes): the
+    (offline, in standby or maintenance, banned, failed there, or DRBD not UpToDate on both nodes), because the
     groups would stop. I(force=true) accepts that outage.
   - C(scope=resource) unmanages a resource or group; the cluster leaves it as it is.
   - With I(expiry) or I(ends), the setting is a Pacemaker rule with a date expression, so the cluster

@@ -219,7 +219,7 @@ def test_check_mode_says_what_would_stop(monkeypatch, capsys, fixture_text):
 
 
 def test_a_group_that_does_not_stop_is_left_configured(monkeypatch, capsys, fixture_text):
-    running, _ = _running_then_stopped(fixture_text)
+    running = _running_then_stopped(fixture_text)[0]
     fake = FakePacemaker(_group_cib(fixture_text), crm_mon_states=(running,))
     result = run_module(monkeypatch, capsys, fake, {"absent": ["services"], "stop_timeout": 1})
     assert result["failed"] is True
