@@ -326,15 +326,12 @@ from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import (
     secret_values,
     stopped_first,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status
 
 
 def active_resources(module):
     """Ids of the resources that run (or are starting or stopping) on any node."""
-    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
-    if rc != 0:
-        module.fail_json(msg="crm_mon failed (rc=%d): %s" % (rc, (err or out).strip()))
-    return set(r["id"] for r in parse_crm_mon(out)["resources"] if r["active"])
+    return set(r["id"] for r in read_status(module)["resources"] if r["active"])
 
 
 def read_live(module):

@@ -80,20 +80,13 @@ elapsed:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import (
     FailoverRefused,
     movable_groups,
     plan_failover,
 )
-
-
-def read_status(module):
-    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
-    if rc != 0:
-        module.fail_json(msg="the cluster stack does not answer on this node: %s" % (err or out).strip())
-    return parse_crm_mon(out)
 
 
 def clear(module, group_id):

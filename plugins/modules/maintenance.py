@@ -114,7 +114,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
 from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import (
@@ -124,13 +124,6 @@ from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import
     plan,
     standby_outage,
 )
-
-
-def read_status(module):
-    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive"])
-    if rc != 0:
-        module.fail_json(msg="the cluster stack does not answer: %s" % (err or out).strip())
-    return parse_crm_mon(out)
 
 
 def read_drbd(module):
