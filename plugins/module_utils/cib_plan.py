@@ -538,14 +538,19 @@ def stopped_first(live_xml, resource_ids):
     return ET.tostring(root, encoding="unicode")
 
 
-def configuration_only(cib_xml):
-    """The CIB with an empty status section: crm_verify then checks the configuration alone,
-    without warning about resources that run now and would be removed (active orphans)."""
+def without_history_of(cib_xml, resource_ids):
+    """The CIB with the status section's history of these resources dropped.
+
+    crm_verify then checks the configuration without warning about resources that run now and
+    would be removed (active orphans). The nodes' states stay: without them Pacemaker 2.1 counts
+    both nodes unclean, schedules their fencing and crm_verify warns about that instead.
+    """
     root = ET.fromstring(cib_xml)
-    status = root.find("status")
-    if status is not None:
-        for child in list(status):
-            status.remove(child)
+    ids = set(resource_ids)
+    for history in root.iter("lrm_resources"):
+        for entry in list(history):
+            if entry.get("id") in ids:
+                history.remove(entry)
     return ET.tostring(root, encoding="unicode")
 
 

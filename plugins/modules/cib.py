@@ -321,10 +321,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import (
     PlanError,
-    configuration_only,
     plan,
     secret_values,
     stopped_first,
+    without_history_of,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status
 
@@ -354,9 +354,10 @@ def stop_before_removal(module, live, result):
                              "Name them in absent, or set force. Nothing was changed."
                              % (", ".join(swept), "s" if len(swept) == 1 else ""), changes=result["changes"])
     ids = [r["id"] for r in running]
+    inside = set(i for r in running for i in r["ids"])
     # A real configuration error is refused before anything stops.
     try:
-        verify_and_apply(module.run_command, live, configuration_only(result["candidate"]), apply=False)
+        verify_and_apply(module.run_command, live, without_history_of(result["candidate"], inside), apply=False)
     except ApplyError as exc:
         module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=result["changes"])
     if module.check_mode:
@@ -366,7 +367,6 @@ def stop_before_removal(module, live, result):
     except ApplyError as exc:
         module.fail_json(msg="could not stop %s before removing it: %s" % (", ".join(ids), exc.args[0]),
                          verify_output=exc.args[1])
-    inside = set(i for r in running for i in r["ids"])
     deadline = time.time() + module.params["stop_timeout"]
     left = inside & active_resources(module)
     while left and time.time() < deadline:

@@ -178,8 +178,11 @@ def test_a_running_group_named_absent_is_stopped_then_removed(monkeypatch, capsy
     assert result["changed"] is True and result["stopped"] == ["services"]
     assert result["changes"][0] == "stop services (it runs; removed next)"
     assert "remove resource services (asked to be absent)" in result["changes"]
-    # Verified without the status first (no active orphans), then stopped, then removed.
-    assert len(ET.fromstring(fake.verified[0]).find("status")) == 0
+    # Verified without the removed group's history first (no active orphans) but with the nodes'
+    # states (Pacemaker 2.1 would call them unclean), then stopped, then removed.
+    first = ET.fromstring(fake.verified[0])
+    assert len(first.findall("status/node_state")) == 2
+    assert not [e for e in first.iter("lrm_resource") if e.get("id").startswith("services")]
     assert len(fake.patches) == 2
     assert 'name="target-role" value="Stopped"' in fake.diffed[0] and 'id="services"' in fake.diffed[0]
     assert 'id="services"' not in fake.diffed[1]

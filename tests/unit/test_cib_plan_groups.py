@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, managed_addresses, plan
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import PlanError, managed_addresses, plan, without_history_of
 
 
 def vip(address="10.213.10.100"):
@@ -158,3 +158,18 @@ def test_managed_addresses(fenced):
     candidate = plan(fenced, web_desired())["candidate"]
     assert managed_addresses(candidate) == ["10.213.10.100"]
     assert managed_addresses("Could not connect to the CIB: Transport endpoint is not connected") == []
+
+
+def test_verify_before_a_removal_sees_the_nodes_but_not_the_removed_history(fixture_text):
+    # Captured on Debian 12 (Pacemaker 2.1.5) with the group running. crm_verify of this CIB without
+    # the group warns about active orphans; with an empty status section 2.1.5 warns that it would
+    # fence both nodes (no node_state: unclean). Both made a removal of a running group fail on 12.
+    live = fixture_text("cib_p2_services_running.xml")
+    removed = ["services", "services-vip1", "services-nginx", "services-postfix"]
+    checked = ET.fromstring(without_history_of(live, removed))
+    assert sorted(n.get("uname") for n in checked.iter("node_state")) == ["node1", "node2"]
+    left = sorted(set(e.get("id") for e in checked.iter("lrm_resource")))
+    assert left == ["fence-node1", "fence-node2"]
+    # Only the status changed.
+    original = ET.fromstring(live)
+    assert ET.tostring(checked.find("configuration")) == ET.tostring(original.find("configuration"))
