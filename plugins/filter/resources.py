@@ -13,6 +13,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import (
     cib_objects,
     group_errors,
     services_used,
+    timeout_factor_error,
 )
 
 try:
@@ -81,17 +82,31 @@ def vip_errors(groups, nodes):
     return errors
 
 
-def resources_input_errors(groups, nodes, drbd_resources=None):
-    """Every problem with resources_groups, as sentences; empty when all is well."""
+def resources_input_errors(groups, nodes, drbd_resources=None, timeout_factor=1):
+    """Every problem with resources_groups (and resources_timeout_factor), as sentences; empty when all is well."""
     if not isinstance(groups, list):
         return ["resources_groups must be a list of groups"]
     errors = group_errors(groups, [n["name"] for n in nodes], drbd_resources)
+    factor_error = timeout_factor_error(_number(timeout_factor))
+    if factor_error:
+        errors.append(factor_error)
     errors.extend(vip_errors([g for g in groups if isinstance(g, dict)], nodes))
     return errors
 
 
+def _number(value):
+    """A number given as text (-e resources_timeout_factor=3) as a number; anything else as it is."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 def resources_cib_objects(groups, service_net, defaults, drbd_resources=None):
     _need_netaddr()
+    defaults = dict(defaults, timeout_factor=_number(defaults.get("timeout_factor", 1)))
     return cib_objects(groups, netaddr.IPNetwork(service_net).prefixlen, defaults, drbd_resources=drbd_resources)
 
 

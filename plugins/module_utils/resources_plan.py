@@ -49,6 +49,30 @@ _AGENT = re.compile(r"^(ocf:[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+|systemd:[A-Za-z0-9_.
                     r"service:[A-Za-z0-9_.-]+)$")
 
 
+def scaled(ops, factor):
+    """The operations with their timeouts multiplied by factor (whole seconds, rounded up).
+
+    For nodes slower than the timeouts assume (emulated guests, loaded hosts): an operation that
+    outlives its timeout fails, and a stop that fails gets the node fenced.
+    """
+    if factor == 1:
+        return list(ops)
+    result = []
+    for op in ops:
+        op = dict(op)
+        if "timeout" in op:
+            op["timeout"] = "%ds" % -(-duration_ms(op["timeout"]) * factor // 1000)
+        result.append(op)
+    return result
+
+
+def timeout_factor_error(value):
+    """Why resources_timeout_factor is refused, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 10:
+        return "resources_timeout_factor must be a number from 1 to 10 (got %r)" % (value,)
+    return None
+
+
 def service_name(service):
     return service if isinstance(service, str) else (service or {}).get("name")
 
@@ -139,7 +163,7 @@ def group_errors(groups, node_names, drbd_resources=None):
     return errors
 
 
-def storage_head(group, drbd_resources):
+def storage_head(group, drbd_resources, factor=1):
     """The Filesystem that starts a group on DRBD, the DRBD promotable clone and the constraints.
 
     Returns (members, clones, constraints): members go first in the group, clones beside it,
@@ -156,10 +180,10 @@ def storage_head(group, drbd_resources):
     if storage.get("options"):
         fs_params["options"] = storage["options"]
     filesystem = {"id": "%s-fs" % name, "class": "ocf", "provider": "heartbeat", "type": "Filesystem",
-                  "params": fs_params, "ops": FS_OPS}
+                  "params": fs_params, "ops": scaled(FS_OPS, factor)}
     clone = {"id": clone_id, "promotable": True,
              "primitive": {"id": "%s-drbd" % name, "class": "ocf", "provider": "linbit", "type": "drbd",
-                           "params": {"drbd_resource": res["name"]}, "ops": DRBD_OPS},
+                           "params": {"drbd_resource": res["name"]}, "ops": scaled(DRBD_OPS, factor)},
              "meta": {"promoted-max": "1", "promoted-node-max": "1", "clone-max": "2", "clone-node-max": "1",
                       "notify": "true"}}
     constraints = [
@@ -171,19 +195,19 @@ def storage_head(group, drbd_resources):
     return [filesystem], [clone], constraints
 
 
-def _vip(group, index, address, prefixlen, nic):
+def _vip(group, index, address, prefixlen, nic, factor=1):
     params = {"ip": address, "cidr_netmask": prefixlen}
     if nic:
         params["nic"] = nic
     return {"id": "%s-vip%d" % (group["name"], index), "class": "ocf", "provider": "heartbeat",
-            "type": "IPaddr2", "params": params, "ops": VIP_OPS}
+            "type": "IPaddr2", "params": params, "ops": scaled(VIP_OPS, factor)}
 
 
-def _service(group, service):
+def _service(group, service, factor=1):
     name = service_name(service)
     if isinstance(service, str):
         entry = CATALOGUE[name]
-        spec = {"class": entry["class"], "type": entry["type"], "ops": entry["ops"]}
+        spec = {"class": entry["class"], "type": entry["type"], "ops": scaled(entry["ops"], factor)}
         if entry.get("provider"):
             spec["provider"] = entry["provider"]
     else:
@@ -191,7 +215,9 @@ def _service(group, service):
         params, secrets = split_secrets(service.get("params"), service.get("secret_params") or [])
         spec = {"class": klass, "type": rtype, "params": params, "secrets": secrets,
                 "secret_params": list(service.get("secret_params") or []),
-                "ops": list(service.get("ops") or [{"name": "monitor", "interval": "30s", "timeout": "60s"}])}
+                # The administrator's own operations are theirs; only the default is scaled.
+                "ops": list(service.get("ops") or scaled([{"name": "monitor", "interval": "30s", "timeout": "60s"}],
+                                                         factor))}
         if provider:
             spec["provider"] = provider
     spec["id"] = "%s-%s" % (group["name"], name)
@@ -201,16 +227,17 @@ def _service(group, service):
 def cib_objects(groups, prefixlen, defaults, nic=None, drbd_resources=None):
     """Groups, clones and constraints for the cib module.
 
-    defaults: {stickiness, migration_threshold, failure_timeout, preferred_score}
+    defaults: {stickiness, migration_threshold, failure_timeout, preferred_score, timeout_factor}
     """
     result = {"groups": [], "clones": [], "constraints": []}
+    factor = defaults.get("timeout_factor", 1)
     for group in groups or []:
-        head, clones, constraints = storage_head(group, drbd_resources or [])
+        head, clones, constraints = storage_head(group, drbd_resources or [], factor)
         members = list(head)
         for index, address in enumerate(group.get("vips") or [], 1):
-            members.append(_vip(group, index, str(address), prefixlen, group.get("nic", nic)))
+            members.append(_vip(group, index, str(address), prefixlen, group.get("nic", nic), factor))
         for service in group.get("services") or []:
-            members.append(_service(group, service))
+            members.append(_service(group, service, factor))
         meta = {
             "resource-stickiness": group.get("stickiness", defaults["stickiness"]),
             "migration-threshold": group.get("migration_threshold", defaults["migration_threshold"]),

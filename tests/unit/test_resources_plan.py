@@ -164,3 +164,37 @@ def test_a_custom_service_keeps_its_secrets_apart():
     member = objects["groups"][0]["members"][1]
     assert member["params"] == {"binfile": "/usr/bin/app"}
     assert member["secrets"] == {"cmdline_options": "--token=abc", "db_password": "pw"}
+
+
+def _timeouts(objects):
+    found = {}
+    for member in objects["groups"][0]["members"]:
+        found[member["id"]] = [(op["name"], op.get("timeout")) for op in member["ops"]]
+    for clone in objects["clones"]:
+        found[clone["primitive"]["id"]] = [(op["name"], op.get("timeout")) for op in clone["primitive"]["ops"]]
+    return found
+
+
+def test_a_timeout_factor_scales_the_collections_operations_only():
+    # An emulated Debian 13 guest needed more than the VIP monitor's 20 s and postfix's 60 s stop.
+    own_ops = [{"name": "monitor", "interval": "15s", "timeout": "25s"}]
+    services = ["nginx", "postfix", {"name": "app", "agent": "systemd:app"},
+                {"name": "api", "agent": "systemd:api", "ops": own_ops}]
+    storage_group = group(services=services, storage={"drbd": "r0", "mountpoint": "/srv/services"})
+    plain = _timeouts(cib_objects([storage_group], 24, DEFAULTS, drbd_resources=DRBD))
+    slow = _timeouts(resources_cib_objects([storage_group], "10.213.10.0/24", dict(DEFAULTS, timeout_factor="3"),
+                                           drbd_resources=DRBD))
+    assert plain["services-vip1"] == [("monitor", "20s"), ("start", "20s"), ("stop", "20s")]
+    assert slow["services-vip1"] == [("monitor", "60s"), ("start", "60s"), ("stop", "60s")]
+    assert slow["services-postfix"] == [("monitor", "180s"), ("start", "180s"), ("stop", "180s")]
+    assert ("start", "720s") in slow["services-drbd"] and ("monitor", "120s") in slow["services-fs"]
+    assert slow["services-app"] == [("monitor", "180s")]
+    assert slow["services-api"] == plain["services-api"] == [("monitor", "25s")]
+    half = _timeouts(cib_objects([group()], 24, dict(DEFAULTS, timeout_factor=1.5)))
+    assert half["services-vip1"][0] == ("monitor", "30s")
+
+
+@pytest.mark.parametrize("factor", [0, 0.5, 11, "fast", True, None])
+def test_a_bad_timeout_factor_is_refused(factor):
+    errors = resources_input_errors([group()], NODES, timeout_factor=factor)
+    assert errors == ["resources_timeout_factor must be a number from 1 to 10 (got %r)" % (factor,)]
