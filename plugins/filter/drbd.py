@@ -7,7 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import disk_change_error, resource_disk, resource_errors
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import disk_change_error, resource_disk, resource_errors, \
+    split_brain_plan
 
 
 def drbd_input_errors(resources, nodes):
@@ -28,6 +29,12 @@ def drbd_disk_change_errors(probes, node):
         if error:
             errors.append(error)
     return errors
+
+
+def drbd_split_brain_plan(statuses, resource, discard):
+    """splitbrain.yml's plan; statuses: {node: its cluster_status result}."""
+    return split_brain_plan(dict((node, (status or {}).get("drbd") or []) for node, status in statuses.items()),
+                            resource, discard)
 
 
 def drbd_disk(resource, node):
@@ -74,4 +81,5 @@ class FilterModule(object):
             "drbd_address": drbd_address,
             "drbd_progress": drbd_progress,
             "drbd_created_everywhere": drbd_created_everywhere,
+            "drbd_split_brain_plan": drbd_split_brain_plan,
         }

@@ -5,7 +5,7 @@
 
 Both give the same shape, one entry per volume:
   {name, minor, volume, role, peer_role, disk, peer_disk, connection, replication,
-   sync_percent, sync_finish}
+   sync_percent, sync_finish, out_of_sync_kib, split_brain}
 connection is the link to the peer (Connected, Connecting, StandAlone, ...); replication is
 Established when in step, or the resync state (SyncSource, SyncTarget, PausedSyncS, ...).
 """
@@ -15,12 +15,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 
 _VERSION = re.compile(r"^version:\s*(\S+)")
 _DEVICE = re.compile(r"^\s*(\d+):\s+cs:(\S+)(?:\s+ro:(\S+)/(\S+))?(?:\s+ds:(\S+)/(\S+))?")
 _SYNCED = re.compile(r"sync'ed:\s*([\d.]+)%")
 _FINISH = re.compile(r"finish:\s*(\S+)")
+_OUT_OF_SYNC = re.compile(r"\boos:(\d+)")
+# The split-brain handler (roles/drbd) leaves one file per resource here, holding the time DRBD
+# found it; DRBD itself keeps no trace of why a resource is StandAlone.
+SPLIT_BRAIN_DIR = "/var/lib/twonode/drbd-split-brain"
 # 8.4 connection states in which the link to the peer is up (a resync may be running).
 CONNECTED_84 = ("Connected", "StartingSyncS", "StartingSyncT", "WFBitMapS", "WFBitMapT", "WFSyncUUID",
                 "SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "VerifyS", "VerifyT", "Ahead", "Behind")
@@ -52,7 +57,7 @@ def parse_proc_drbd(text, names=None):
                 "connection": "Connected" if cstate in CONNECTED_84 else cstate,
                 "replication": "Established" if cstate == "Connected" else
                 (cstate if cstate in CONNECTED_84 else None),
-                "sync_percent": None, "sync_finish": None,
+                "sync_percent": None, "sync_finish": None, "out_of_sync_kib": None, "split_brain": None,
             }
             resources.append(current)
             continue
@@ -64,6 +69,9 @@ def parse_proc_drbd(text, names=None):
         match = _FINISH.search(line)
         if match:
             current["sync_finish"] = match.group(1)
+        match = _OUT_OF_SYNC.search(line)
+        if match:
+            current["out_of_sync_kib"] = int(match.group(1))
     return resources
 
 
@@ -89,7 +97,7 @@ def parse_drbdsetup_json(text):
                 "connection": conn.get("connection-state", "StandAlone"),
                 "replication": replication,
                 "sync_percent": peer.get("percent-in-sync") if syncing else None,
-                "sync_finish": None,
+                "sync_finish": None, "out_of_sync_kib": peer.get("out-of-sync"), "split_brain": None,
             })
     return resources
 
@@ -101,7 +109,13 @@ def drbd_problems(resources):
         label = "DRBD %s" % (res["name"] or "minor %s" % res["minor"])
         if res.get("volume"):
             label += " volume %s" % res["volume"]
-        if res["connection"] != "Connected":
+        if res.get("split_brain") and res["connection"] != "Connected":
+            changed = " (%s KiB written here that the peer does not have)" % res["out_of_sync_kib"] \
+                if res.get("out_of_sync_kib") is not None else ""
+            reasons.append("%s is in split brain since %s: both nodes wrote while apart%s, nothing is mirrored "
+                           "until one side's writes are discarded (playbooks/splitbrain.yml -e discard=NODE)"
+                           % (label, res["split_brain"], changed))
+        elif res["connection"] != "Connected":
             reasons.append("%s is not connected to its peer (%s): writes are not mirrored" % (label, res["connection"]))
         elif res["replication"] not in (None, "Established"):
             done = " %.1f%% done" % res["sync_percent"] if res["sync_percent"] is not None else ""
@@ -135,11 +149,35 @@ def collect(run, proc_drbd_text):
     return parse_proc_drbd(proc_drbd_text, names)
 
 
-def collect_on_node(run, proc_path="/proc/drbd"):
+def split_brain_marks(directory=SPLIT_BRAIN_DIR):
+    """{resource name: when DRBD found the split brain} from the split-brain handler's files."""
+    marks = {}
+    try:
+        names = os.listdir(directory)
+    except (IOError, OSError):
+        return marks
+    for name in names:
+        try:
+            with open(os.path.join(directory, name)) as handle:
+                marks[name] = handle.read().strip() or "an unknown time"
+        except (IOError, OSError):
+            continue
+    return marks
+
+
+def mark_split_brains(resources, marks):
+    """Attach the handler's marks; a mark on a resource that is connected again is history."""
+    for res in resources:
+        if res["name"] in marks and res["connection"] != "Connected":
+            res["split_brain"] = marks[res["name"]]
+    return resources
+
+
+def collect_on_node(run, proc_path="/proc/drbd", marks_dir=SPLIT_BRAIN_DIR):
     """DRBD volumes on this node, [] when the DRBD module is not loaded (a pair without DRBD)."""
     try:
         with open(proc_path) as handle:
             text = handle.read()
     except (IOError, OSError):
         return []
-    return collect(run, text)
+    return mark_split_brains(collect(run, text), split_brain_marks(marks_dir))

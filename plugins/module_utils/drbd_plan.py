@@ -206,3 +206,49 @@ def parse_get_gi(text):
     """`drbdadm get-gi RES` (8.4) -> the current generation id, or None."""
     first = (text or "").strip().split(":", 1)[0]
     return first if re.match(r"^[0-9A-Fa-f]{16}$", first) else None
+
+
+def split_brain_plan(volumes_by_node, resource, discard):
+    """How playbooks/splitbrain.yml resolves a split brain of `resource` by dropping `discard`'s writes.
+
+    volumes_by_node: {node: cluster_status's drbd list on that node}. Returns
+    {"needed", "refused": [reasons], "survivor", "victim_commands", "survivor_commands"}; nothing is
+    planned while any reason stands. The victim's writes since the split are lost, so it must not be
+    the node that serves the data, and the survivor must hold a good copy.
+    """
+    plan = {"needed": False, "refused": [], "survivor": None, "victim_commands": [], "survivor_commands": []}
+    nodes = sorted(volumes_by_node)
+    if discard not in nodes:
+        plan["refused"].append("discard=%s is not a node of this pair (%s)" % (discard, ", ".join(nodes)))
+        return plan
+    survivor = [node for node in nodes if node != discard][0]
+    plan["survivor"] = survivor
+    states = {}
+    for node in nodes:
+        found = [vol for vol in volumes_by_node[node] or [] if vol.get("name") == resource]
+        if not found:
+            plan["refused"].append("node %s does not report DRBD resource %s (is the node up and the resource configured?)"
+                                   % (node, resource))
+        else:
+            states[node] = found[0]
+    if plan["refused"]:
+        return plan
+    victim, keep = states[discard], states[survivor]
+    if victim["connection"] == "Connected" and keep["connection"] == "Connected":
+        return plan  # in step again (or never apart): nothing to resolve
+    plan["needed"] = True
+    if victim["role"] == "Primary":
+        plan["refused"].append("%s is primary for %s (it serves the data): its writes would be dropped under the "
+                               "service; move the groups to %s first (playbooks/failover.yml) or discard the other side"
+                               % (discard, resource, survivor))
+    if keep["disk"] != "UpToDate":
+        plan["refused"].append("%s's disk for %s is %s, not UpToDate: dropping %s's writes would leave no good copy"
+                               % (survivor, resource, keep["disk"], discard))
+    if plan["refused"]:
+        return plan
+    if victim["connection"] != "StandAlone":
+        plan["victim_commands"].append(["drbdadm", "disconnect", resource])
+    plan["victim_commands"] += [["drbdadm", "secondary", resource], ["drbdadm", "connect", "--discard-my-data", resource]]
+    if keep["connection"] == "StandAlone":
+        plan["survivor_commands"].append(["drbdadm", "connect", resource])
+    return plan

@@ -140,7 +140,11 @@ bans:
   sample: [{"id": "location-fence-node1-avoids-node1", "resource": "fence-node1", "node": "node1",
             "weight": "-1000000", "promoted_only": false}]
 drbd:
-  description: DRBD volumes with role, disk and peer disk state, connection, replication and sync percent.
+  description:
+    - DRBD volumes with role, disk and peer disk state, connection, replication and sync percent.
+    - out_of_sync_kib is what this node has that the peer lacks (written since they parted, or still to resync).
+    - split_brain is when DRBD found a split brain it did not resolve (left by the role's split-brain handler),
+      null otherwise; the verdict is then C(degraded) and C(playbooks/splitbrain.yml) resolves it.
   returned: always
   type: list
   elements: dict
@@ -156,15 +160,13 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon, stonith_resources
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, verdict
 
 
 def read_drbd(module):
-    with open("/proc/drbd") as handle:
-        text = handle.read()
     try:
-        return collect(module.run_command, text)
+        return collect_on_node(module.run_command)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 

@@ -1,7 +1,7 @@
 """DRBD 8.4's /proc/drbd captured on the VM bed (tests/bed/vms.sh; kernel 6.1, DRBD 8.4.11), and
 DRBD 9's drbdsetup JSON in the format LINBIT's tools print (the bed's kernel has DRBD 8.4)."""
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect, drbd_problems, parse_drbdsetup_json, \
-    parse_proc_drbd
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect, collect_on_node, drbd_problems, \
+    mark_split_brains, parse_drbdsetup_json, parse_proc_drbd
 
 
 def test_84_healthy(fixture_text):
@@ -57,3 +57,43 @@ def test_collect_picks_the_reader_by_kernel_version(fixture_text):
     assert collect(run, fixture_text("proc_drbd_84_healthy.txt"))[0]["name"] == "r0"
     assert ["drbdsetup", "status", "--json"] not in calls
     assert collect(run, "version: 9.2.4 (api:2/proto:86-122)\n")[0]["replication"] == "SyncTarget"
+
+
+def test_84_out_of_sync_is_read(fixture_text):
+    (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_disconnected.txt"))
+    assert vol["out_of_sync_kib"] == 0
+    (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"})
+    assert vol["out_of_sync_kib"] > 0
+
+
+def test_9_out_of_sync_is_read(fixture_text):
+    (vol,) = parse_drbdsetup_json(fixture_text("drbdsetup_9_syncing.json"))
+    assert vol["out_of_sync_kib"] == 182140
+
+
+def test_a_split_brain_mark_makes_a_standalone_resource_a_split_brain(tmp_path):
+    proc = tmp_path / "drbd"
+    proc.write_text("version: 8.4.11 (api:1/proto:86-101)\n"
+                    " 0: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown   r-----\n"
+                    "    ns:0 nr:0 dw:48 dr:1245 al:3 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:12\n")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    (marks / "r0").write_text("2026-12-03T14:00:00Z\n")
+
+    def run(args):
+        return {"sh-resources": (0, "r0\n", ""), "sh-minor": (0, "0\n", "")}[args[1]]
+    (vol,) = collect_on_node(run, str(proc), str(marks))
+    assert vol["split_brain"] == "2026-12-03T14:00:00Z"
+    assert drbd_problems([vol]) == [
+        "DRBD r0 is in split brain since 2026-12-03T14:00:00Z: both nodes wrote while apart (12 KiB written here "
+        "that the peer does not have), nothing is mirrored until one side's writes are discarded "
+        "(playbooks/splitbrain.yml -e discard=NODE)"]
+    # Without the handler's mark, StandAlone is only "not connected" (an administrator's disconnect).
+    (vol,) = collect_on_node(run, str(proc), str(tmp_path / "none"))
+    assert vol["split_brain"] is None
+    assert drbd_problems([vol])[0].startswith("DRBD r0 is not connected to its peer (StandAlone)")
+
+
+def test_a_mark_on_a_connected_resource_is_history(fixture_text):
+    volumes = parse_proc_drbd(fixture_text("proc_drbd_84_healthy.txt"), {0: "r0"})
+    assert mark_split_brains(volumes, {"r0": "2026-12-03T14:00:00Z"})[0]["split_brain"] is None

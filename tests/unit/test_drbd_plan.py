@@ -10,6 +10,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     parse_blkid_export,
     parse_get_gi,
     resource_errors,
+    split_brain_plan,
 )
 
 NODES = [{"name": "vm1", "address": "10.213.40.11"}, {"name": "vm2", "address": "10.213.40.12"}]
@@ -158,3 +159,47 @@ def test_a_new_backing_disk_for_a_running_resource_is_refused(dstate):
     assert error.startswith("DRBD resource r0 runs on vm1's disk /dev/vdb (%s); drbd_resources now gives "
                             "/dev/vdd" % dstate.split("/")[0])
     assert "drbdadm down r0" in error
+
+
+def _volume(role, disk, connection, name="r0"):
+    return {"name": name, "minor": 0, "volume": 0, "role": role, "peer_role": "Unknown", "disk": disk,
+            "peer_disk": "DUnknown", "connection": connection, "replication": None, "sync_percent": None,
+            "sync_finish": None, "out_of_sync_kib": 8, "split_brain": "2026-12-03T14:00:00Z"}
+
+
+def test_split_brain_drops_the_named_side_only():
+    plan = split_brain_plan({"vm1": [_volume("Primary", "UpToDate", "StandAlone")],
+                             "vm2": [_volume("Secondary", "UpToDate", "StandAlone")]}, "r0", "vm2")
+    assert plan["refused"] == [] and plan["needed"] and plan["survivor"] == "vm1"
+    assert plan["victim_commands"] == [["drbdadm", "secondary", "r0"], ["drbdadm", "connect", "--discard-my-data", "r0"]]
+    assert plan["survivor_commands"] == [["drbdadm", "connect", "r0"]]
+
+
+def test_split_brain_victim_still_trying_to_connect_is_disconnected_first():
+    plan = split_brain_plan({"vm1": [_volume("Primary", "UpToDate", "WFConnection")],
+                             "vm2": [_volume("Secondary", "UpToDate", "WFConnection")]}, "r0", "vm2")
+    assert plan["victim_commands"][0] == ["drbdadm", "disconnect", "r0"]
+    assert plan["survivor_commands"] == []
+
+
+def test_split_brain_refuses_to_drop_the_serving_side():
+    plan = split_brain_plan({"vm1": [_volume("Primary", "UpToDate", "StandAlone")],
+                             "vm2": [_volume("Secondary", "UpToDate", "StandAlone")]}, "r0", "vm1")
+    assert plan["victim_commands"] == [] and plan["survivor_commands"] == []
+    assert plan["refused"][0].startswith("vm1 is primary for r0 (it serves the data)")
+
+
+def test_split_brain_refuses_without_a_good_copy_or_a_known_node():
+    plan = split_brain_plan({"vm1": [_volume("Secondary", "Outdated", "StandAlone")],
+                             "vm2": [_volume("Secondary", "UpToDate", "StandAlone")]}, "r0", "vm2")
+    assert plan["refused"] == ["vm1's disk for r0 is Outdated, not UpToDate: dropping vm2's writes would leave no good copy"]
+    assert split_brain_plan({"vm1": [], "vm2": []}, "r0", "vm3")["refused"] == [
+        "discard=vm3 is not a node of this pair (vm1, vm2)"]
+    assert "node vm2 does not report DRBD resource r0" in split_brain_plan(
+        {"vm1": [_volume("Secondary", "UpToDate", "StandAlone")], "vm2": []}, "r0", "vm1")["refused"][0]
+
+
+def test_split_brain_nothing_to_do_when_connected():
+    plan = split_brain_plan({"vm1": [_volume("Primary", "UpToDate", "Connected")],
+                             "vm2": [_volume("Secondary", "UpToDate", "Connected")]}, "r0", "vm2")
+    assert (plan["needed"], plan["refused"], plan["victim_commands"]) == (False, [], [])
