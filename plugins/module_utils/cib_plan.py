@@ -66,6 +66,23 @@ def is_secret(name, extra=()):
     return bool(_SECRET_NAME.search(name)) or name in extra
 
 
+def primitive_argument_spec():
+    """The argument spec of one primitive, as the roles hand it to the cib and fence_check modules.
+    Secret values travel in the no_log C(secrets) dict."""
+    spec = dict(
+        id=dict(type="str", required=True),
+        provider=dict(type="str"),
+        type=dict(type="str", required=True),
+        params=dict(type="dict", default={}),
+        meta=dict(type="dict", default={}),
+        ops=dict(type="list", elements="dict", default=[]),
+        secrets=dict(type="dict", default={}, no_log=True),
+        secret_params=dict(type="list", elements="str", default=[], no_log=False),
+    )
+    spec["class"] = dict(type="str", required=True)
+    return spec
+
+
 def split_secrets(params, extra=()):
     """Split parameters into (plain, secret) dicts, by name and the extra secret names.
 

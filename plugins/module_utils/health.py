@@ -72,11 +72,12 @@ def ban_problems(status):
     return [describe_ban(ban) for ban in status.get("bans", []) if ban["resource"] not in fence_devices]
 
 
-def verdict(status, links=None, drbd=None, node_id_names=None):
+def verdict(status, links=None, drbd=None, node_id_names=None, unfenceable=None):
     """status: parse_crm_mon() output or None when the local stack does not answer.
 
     links: parse_cfgtool_status() output or None; drbd: parsed DRBD volumes;
-    node_id_names: {corosync node id: node name} to name links.
+    node_id_names: {corosync node id: node name} to name links; unfenceable: nodes that no started
+    fence device can fence (fence_check.unfenceable_nodes), None when not known.
     """
     if status is None:
         return DOWN, ["the cluster stack is not running on this node; it cannot tell whether the "
@@ -101,6 +102,10 @@ def verdict(status, links=None, drbd=None, node_id_names=None):
     for device in stonith_resources(status):
         if not device["active"]:
             reasons.append("fence device %s is not running" % device["id"])
+    if status["stonith_enabled"] and stonith_resources(status):
+        for node in unfenceable or []:
+            reasons.append("no started fence device can fence node %s: if it hangs, the cluster cannot take over "
+                           "its resources" % node)
     for link, nodeid, state in links_down(links) if links else []:
         peer = (node_id_names or {}).get(nodeid, "node id %s" % nodeid)
         reasons.append("corosync link %s to %s is %s" % (link, peer, state))

@@ -322,6 +322,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyE
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import (
     PlanError,
     plan,
+    primitive_argument_spec,
     secret_values,
     stopped_first,
     without_history_of,
@@ -380,17 +381,7 @@ def stop_before_removal(module, live, result):
 
 
 def main():
-    primitive_spec = dict(
-        id=dict(type="str", required=True),
-        provider=dict(type="str"),
-        type=dict(type="str", required=True),
-        params=dict(type="dict", default={}),
-        meta=dict(type="dict", default={}),
-        ops=dict(type="list", elements="dict", default=[]),
-        secrets=dict(type="dict", default={}, no_log=True),
-        secret_params=dict(type="list", elements="str", default=[], no_log=False),
-    )
-    primitive_spec["class"] = dict(type="str", required=True)
+    primitive_spec = primitive_argument_spec()
     module = AnsibleModule(
         argument_spec=dict(
             properties=dict(type="dict", default={}),

@@ -161,6 +161,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon, stonith_resources
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
+from ansible_collections.twonode.ha.plugins.module_utils.fence_check import stonith_devices, unfenceable_nodes
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, verdict
 
 
@@ -202,7 +203,16 @@ def main():
         local_node = out.strip() if rc == 0 and out.strip() else local_node
     names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
                        if str(n.get("id", "")).isdigit())
-    result_verdict, reasons = verdict(status, links, drbd, names_by_id)
+    unfenceable = None
+    if status is not None:
+        rc, out, err = module.run_command(["cibadmin", "--query", "--scope", "resources"])
+        if rc == 0:
+            try:
+                started = [d["id"] for d in stonith_resources(status) if d["active"]]
+                unfenceable = unfenceable_nodes(stonith_devices(out), started, list(status["nodes"]))
+            except ValueError:
+                unfenceable = None
+    result_verdict, reasons = verdict(status, links, drbd, names_by_id, unfenceable)
 
     empty = {"nodes": {}, "resources": [], "failures": [], "fail_counts": [], "fence_history": [],
              "quorate": False, "dc": None, "dc_version": None, "mixed_version": False,

@@ -143,3 +143,13 @@ def test_settled_groups(fixture_text):
 def test_a_group_not_yet_in_the_status_has_not_settled(fixture_text):
     status = parse_crm_mon(fixture_text("crm_mon_group_healthy.xml"))
     assert settle_problems(status, ["services", "mail"]) == ["group mail is not in the cluster's status yet"]
+
+
+def test_a_node_no_started_device_can_fence_degrades_the_pair(fixture_text):
+    links = parse_cfgtool_status(fixture_text("cfgtool_both_links.txt"))
+    healthy = status(fixture_text, "crm_mon_group_healthy.xml")
+    assert verdict(healthy, links, [], NAMES, unfenceable=[]) == ("available", [])
+    result, reasons = verdict(healthy, links, [], NAMES, unfenceable=["node2"])
+    assert result == "degraded"
+    assert reasons == ["no started fence device can fence node node2: if it hangs, the cluster cannot take over "
+                       "its resources"]

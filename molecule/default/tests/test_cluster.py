@@ -1,8 +1,12 @@
 """What an administrator checks on each node of a freshly built pair."""
+import json
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 
-from conftest import check_release, cluster_status
+import pytest
+
+from conftest import check_release, cluster_status, config_fingerprint, run_playbook
 
 
 def test_node_runs_the_release_the_bed_was_built_from(host):
@@ -76,3 +80,26 @@ def test_fence_device_really_reaches_the_peer(host):
     assert "fence-" + peer in out
     result = host.run("stonith_admin --query %s", "fence-" + peer)
     assert result.rc == 0
+
+
+def test_a_fence_device_aimed_at_another_machine_fails_the_deploy_before_any_change(host):
+    """fence-node2 with a plug that is no container of this bed: its monitor (a login) would pass,
+    the status of node2's plug does not; site.yml stops with the device's answer, nothing changed."""
+    if host.backend.get_hostname() != "node1":
+        pytest.skip("one run of site.yml for the pair")
+    devices = [
+        {"name": "fence-node1", "agent": "fence_docker", "fences": "node1",
+         "params": "{{ twonode_bed_fence_params | combine({'pcmk_host_map': 'node1:twonode-node1'}) }}"},
+        {"name": "fence-node2", "agent": "fence_docker", "fences": "node2",
+         "params": "{{ twonode_bed_fence_params | combine({'pcmk_host_map': 'node2:twonode-elsewhere'}) }}"},
+    ]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"cluster_fence_devices": devices}, handle)
+    before = config_fingerprint(host)
+    result = run_playbook("-e", "@" + handle.name)
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "fence device fence-node2 cannot give the status of node node2 (plug twonode-elsewhere)" in output, \
+        output[-3000:]
+    assert config_fingerprint(host) == before
+    assert "twonode-elsewhere" not in host.check_output("cibadmin --query --scope resources")
