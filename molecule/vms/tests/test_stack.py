@@ -1,4 +1,4 @@
-"""The full stack on two qemu VMs: DRBD -> filesystem -> virtual IP -> web and mail.
+"""The full stack on two qemu VMs: DRBD -> filesystem -> virtual IP -> web (mail runs on the container beds).
 
 Runs after test_drills.py: the converged pair, the service answering, a controlled failover that
 keeps the data, including what the drill wrote while the VM it switches to was powered off. Hard
@@ -48,16 +48,6 @@ def fetch_sha(client, path):
     return out.stdout.split()[0] if out.rc == 0 and "e3b0c44298fc" not in out.stdout else None
 
 
-def send_mail(client, token):
-    script = ("import smtplib,sys; s=smtplib.SMTP('%s', 25, timeout=20); "
-              "s.sendmail('tester@client.example', ['root@vmbed.example'], "
-              "'Subject: %s\\n\\n%s\\n'); s.quit()" % (VIP, token, token))
-    client.check_output("python3 -c %s", script)
-
-
-def mailbox_has(node, token):
-    return node.run("grep -c %s %s/mail/root", token, MOUNT).stdout.strip() not in ("", "0")
-
 
 def test_guests_run_the_release_with_drbd_from_their_kernel(nodes):
     for node in nodes.values():
@@ -91,14 +81,14 @@ def test_drbd_in_step_and_mounted_only_where_promoted(nodes):
     assert not nodes[other(active)].mount_point(MOUNT).exists
 
 
-def test_web_and_mail_answer_on_the_virtual_ip(nodes):
+def test_web_answers_on_the_virtual_ip_from_drbd(nodes):
     active = active_node(nodes)
     client = nodes[other(active)]
     headers = client.check_output("curl -fsS --max-time 5 -D - -o /dev/null http://%s/", VIP)
     assert "200 OK" in headers and "X-Served-By: %s" % active in headers
     token = "vip-%d" % time.time()
-    send_mail(client, token)
-    wait_until("the message in the mailbox on DRBD", lambda: mailbox_has(nodes[active], token), timeout=60)
+    nodes[active].check_output("echo %s > %s/www/token.txt", token, MOUNT)
+    assert client.check_output("curl -fsS --max-time 5 http://%s/token.txt", VIP) == token
 
 
 def test_status_reports_available(nodes):
@@ -117,9 +107,6 @@ def test_data_survives_a_controlled_failover(nodes):
     drill_log = MOUNT + "/.twonode-drill/writes.log"
     assert nodes[before].file(drill_log).exists, "the drill's writes are missing from DRBD"
     drill_writes = nodes[before].check_output("sha256sum %s", drill_log).split()[0]
-    token = "failover-%d" % time.time()
-    send_mail(nodes[after], token)
-    wait_until("the message delivered", lambda: mailbox_has(nodes[before], token), timeout=60)
 
     result = run_playbook("-e", "group=services", "-e", "to=" + after, playbook="failover.yml")
     output = result.stdout + result.stderr
@@ -133,5 +120,4 @@ def test_data_survives_a_controlled_failover(nodes):
     assert nodes[after].check_output("sha256sum %s/www/probe.bin", MOUNT).split()[0] == written
     assert nodes[after].check_output("sha256sum %s", drill_log).split()[0] == drill_writes
     assert fetch_sha(nodes[before], "probe.bin") == written
-    assert mailbox_has(nodes[after], token)
     assert "cli-" not in nodes[after].check_output("cibadmin --query --scope constraints")
