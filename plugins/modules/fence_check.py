@@ -18,7 +18,7 @@ description:
     that node's plug, with the device's parameters on standard input as Pacemaker's fencer passes them.
     It runs before the devices are configured, so a device that cannot fence changes nothing.
   - Fails unless every device answers that its node is on. A device's monitor passing is not enough - most
-    agents' monitor only logs in, so a wrong O(pcmk_host_map) plug or the BMC of another server would
+    agents' monitor only logs in, so a wrong C(pcmk_host_map) plug or the BMC of another server would
     only show when the node has to be fenced.
   - Changes nothing. Secret parameters never appear in the output or the node's journal.
 author:
@@ -30,7 +30,7 @@ options:
     required: true
   devices:
     description:
-      - The fence devices, as the C(twonode.ha.cib) module takes primitives (C(id), C(class), C(type),
+      - The fence devices, as the M(twonode.ha.cib) module takes primitives (C(id), C(class), C(type),
         C(params), C(secrets)); C(secrets) is never logged.
     type: list
     elements: dict

@@ -71,11 +71,10 @@ def test_9_out_of_sync_is_read(fixture_text):
     assert vol["out_of_sync_kib"] == 182140
 
 
-def test_a_split_brain_mark_makes_a_standalone_resource_a_split_brain(tmp_path):
+def test_a_split_brain_mark_makes_a_standalone_resource_a_split_brain(tmp_path, fixture_text):
+    """/proc/drbd of both VMs in a real split brain (molecule/vms test_split_brain.py)."""
     proc = tmp_path / "drbd"
-    proc.write_text("version: 8.4.11 (api:1/proto:86-101)\n"
-                    " 0: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown   r-----\n"
-                    "    ns:0 nr:0 dw:48 dr:1245 al:3 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:12\n")
+    proc.write_text(fixture_text("proc_drbd_84_split_brain_primary.txt"))
     marks = tmp_path / "marks"
     marks.mkdir()
     (marks / "r0").write_text("2026-12-03T14:00:00Z\n")
@@ -85,13 +84,18 @@ def test_a_split_brain_mark_makes_a_standalone_resource_a_split_brain(tmp_path):
     (vol,) = collect_on_node(run, str(proc), str(marks))
     assert vol["split_brain"] == "2026-12-03T14:00:00Z"
     assert drbd_problems([vol]) == [
-        "DRBD r0 is in split brain since 2026-12-03T14:00:00Z: both nodes wrote while apart (12 KiB written here "
+        "DRBD r0 is in split brain since 2026-12-03T14:00:00Z: both nodes wrote while apart (44 KiB written here "
         "that the peer does not have), nothing is mirrored until one side's writes are discarded "
         "(playbooks/splitbrain.yml -e discard=NODE)"]
     # Without the handler's mark, StandAlone is only "not connected" (an administrator's disconnect).
     (vol,) = collect_on_node(run, str(proc), str(tmp_path / "none"))
     assert vol["split_brain"] is None
     assert drbd_problems([vol])[0].startswith("DRBD r0 is not connected to its peer (StandAlone)")
+
+
+def test_the_standby_side_of_a_split_brain(fixture_text):
+    (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_split_brain_secondary.txt"), {0: "r0"})
+    assert (vol["connection"], vol["role"], vol["disk"], vol["out_of_sync_kib"]) == ("StandAlone", "Secondary", "UpToDate", 76)
 
 
 def test_a_mark_on_a_connected_resource_is_history(fixture_text):
