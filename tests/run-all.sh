@@ -75,7 +75,7 @@ vms_full() {
   return $rc
 }
 if $full; then
-  TWONODE_DEBIAN=bookworm stage "molecule (VM bed, DRBD, Debian 12, with idempotence)" vms_full
+  TWONODE_DEBIAN=bookworm TWONODE_VERIFY=full stage "molecule (VM bed, DRBD, Debian 12, with idempotence)" vms_full
   # Debian 12 runs the release-dependent checks; input checks, the lock and the drills ran on 13.
   TWONODE_DEBIAN=bookworm TWONODE_VERIFY=core stage "molecule (container bed, Debian 12)" molecule_timed default
   TWONODE_DEBIAN=trixie stage "every drill, twice, on a fresh container bed (Debian 13)" \

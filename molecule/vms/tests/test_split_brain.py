@@ -6,14 +6,11 @@ and both reconnect. DRBD must then keep both sides apart (the role's after-sb-1p
 drop the standby's writes (discard-secondary did), the handler marks it, status says so, and
 splitbrain.yml resolves it only for the side it is told, never for the side that serves.
 """
-import os
-
 import pytest
 from conftest import run_playbook, wait_until
 
 testinfra_hosts = ["vm1"]
 MOUNT = "/srv/services"
-pytestmark = pytest.mark.skipif(os.environ.get("TWONODE_VERIFY") == "core", reason="TWONODE_VERIFY=core")
 
 
 def connection(node):
