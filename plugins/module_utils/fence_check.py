@@ -17,7 +17,8 @@ __metaclass__ = type
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import is_secret
+# _text: a parameter as the cib module writes it into the CIB (booleans as true/false).
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import _text, is_secret
 
 _MAP_ENTRY = re.compile(r"[;,\s]+")
 # The exit codes of the fence agents' status action (fencing.py): 0 on, 2 off, anything else failed.
@@ -40,13 +41,6 @@ def stonith_devices(cib_xml):
                 params[nvpair.get("name")] = nvpair.get("value", "")
         devices.append({"id": primitive.get("id"), "agent": primitive.get("type"), "params": params})
     return devices
-
-
-def _text(value):
-    """A parameter as the CIB holds it (the cib module writes booleans as true/false)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "%s" % value
 
 
 def desired_devices(resources):
