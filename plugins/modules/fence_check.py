@@ -22,7 +22,7 @@ description:
     only show when the node has to be fenced.
   - Changes nothing. Secret parameters never appear in the output or the node's journal.
 author:
-  - twonode.ha contributors
+  - twonode.ha maintainers (@twonode)
 options:
   node:
     description: This node's name in the cluster (a device is not asked about the node it runs on).
@@ -35,6 +35,44 @@ options:
     type: list
     elements: dict
     required: true
+    suboptions:
+      id:
+        description: Resource id.
+        type: str
+        required: true
+      class:
+        description: Agent class; only C(stonith) devices are asked, others are ignored.
+        type: str
+        required: true
+      provider:
+        description: Agent provider (not used by fence devices).
+        type: str
+      type:
+        description: Fence agent name, for example C(fence_ipmilan).
+        type: str
+        required: true
+      params:
+        description: Instance attributes given to the agent, including C(pcmk_host_map) or C(pcmk_host_list).
+        type: dict
+        default: {}
+      secrets:
+        description: Instance attributes whose values are secret (passwords, keys); never logged.
+        type: dict
+        default: {}
+      meta:
+        description: Meta attributes (not passed to the agent).
+        type: dict
+        default: {}
+      ops:
+        description: Operations (not used here).
+        type: list
+        elements: dict
+        default: []
+      secret_params:
+        description: More parameter names whose values are secret.
+        type: list
+        elements: str
+        default: []
   only_changed:
     description: Skip a device the cluster already runs with the same agent and parameters.
     type: bool
@@ -49,6 +87,7 @@ attributes:
     description: It only reads; it runs the same in check mode.
   diff_mode:
     support: none
+    description: It changes nothing, so there is no diff.
 notes:
   - Run it on both nodes; each asks about its peer (a device is kept off the node it fences, so the peer is
     where Pacemaker would run it).

@@ -42,8 +42,8 @@ def run_module(monkeypatch, capsys, fake, params):
 
 def test_each_node_asks_the_device_of_its_peer_with_the_secret_on_stdin_only(monkeypatch, capsys):
     fake = FakeNode()
-    result = run_module(monkeypatch, capsys, fake, {"node": "alpha", "devices": [ipmi("alpha", "192.0.2.21"),
-                                                                                  ipmi("beta", "192.0.2.22")]})
+    devices = [ipmi("alpha", "192.0.2.21"), ipmi("beta", "192.0.2.22")]
+    result = run_module(monkeypatch, capsys, fake, {"node": "alpha", "devices": devices})
     assert not result.get("failed") and not result["changed"]
     assert [(d["device"], d["node"], d["status"]) for d in result["devices"]] == [("fence-beta", "beta", "ON")]
     (stdin,) = fake.agent_inputs

@@ -48,7 +48,6 @@ def fetch_sha(client, path):
     return out.stdout.split()[0] if out.rc == 0 and "e3b0c44298fc" not in out.stdout else None
 
 
-
 def test_guests_run_the_release_with_drbd_from_their_kernel(nodes):
     for node in nodes.values():
         check_release(node)
