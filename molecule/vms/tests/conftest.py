@@ -42,3 +42,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.originalname in FULL_ONLY:
             item.add_marker(skip)
+
+
+# What each VM looked like when a test failed, printed once at the end of the run: under emulation
+# a failure is often a node reset (SBD) or a guest too busy to answer, and CI keeps only the output.
+NODE_STATE = ("uptime; journalctl --list-boots --no-pager | tail -n 3; crm_mon -1 -r 2>&1 | head -n 30; "
+              "drbdadm status 2>&1; "
+              "journalctl -b -1 --no-pager -n 25 -p warning 2>/dev/null | tail -n 25; "
+              "journalctl -b 0 --no-pager -n 25 -p warning | tail -n 25")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not terminalreporter.stats.get("failed"):
+        return
+    import subprocess
+    for port, name in ((2221, "vm1"), (2222, "vm2")):
+        cmd = ["ssh", "-q", "-p", str(port), "-i", VM_STATE + "/ssh/id_ed25519", "-o", "ConnectTimeout=30",
+               "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "root@127.0.0.1", NODE_STATE]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+            text = out.stdout + out.stderr + ("" if out.returncode == 0 else "(ssh rc %d)" % out.returncode)
+        except subprocess.TimeoutExpired:
+            text = "no answer within 120 s"
+        terminalreporter.write_sep("-", "%s after the failures" % name)
+        terminalreporter.write_line(text)
