@@ -83,6 +83,26 @@ def primitive_argument_spec():
     return spec
 
 
+def secret_params_errors(where, params, secret_params):
+    """Problems with an entry's params and secret_params: a list of names whose values are in params.
+
+    A mapping given as secret_params would otherwise reach no agent at all, and a name params does
+    not set hides nothing.
+    """
+    if secret_params is None:
+        return []
+    if not isinstance(secret_params, list) or not all(isinstance(n, str) for n in secret_params):
+        return ["%s: secret_params must be a list of parameter names whose values are in params "
+                "(got %s)" % (where, type(secret_params).__name__ if not isinstance(secret_params, list)
+                              else "a list with entries that are not names")]
+    given = params if isinstance(params, dict) else {}
+    missing = [n for n in secret_params if n not in given]
+    if missing:
+        return ["%s: secret_params names %s, which params does not set; give the value in params "
+                "(from Vault) and its name in secret_params" % (where, ", ".join(missing))]
+    return []
+
+
 def split_secrets(params, extra=()):
     """Split parameters into (plain, secret) dicts, by name and the extra secret names.
 

@@ -15,7 +15,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import split_secrets
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import secret_params_errors, split_secrets
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 # Pacemaker ids are XML ids: a letter or underscore first.
@@ -194,6 +194,7 @@ def fence_device_errors(devices, node_names, allow_no_fencing):
         params = device.get("params", {})
         if not isinstance(params, dict):
             errors.append("%s: params must be a mapping of agent parameters" % where)
+        errors.extend(secret_params_errors(where, params, device.get("secret_params")))
         for key in ("monitor_interval", "monitor_timeout"):
             if key in device:
                 try:

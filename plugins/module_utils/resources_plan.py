@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import split_secrets
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import secret_params_errors, split_secrets
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 # Services the role installs and configures itself: how Pacemaker runs each.
@@ -138,6 +138,11 @@ def group_errors(groups, node_names, drbd_resources=None):
                 errors.append("%s: service %r needs a name and an agent like 'systemd:unit' or "
                               "'ocf:heartbeat:apache'" % (where, service))
                 continue
+            if isinstance(service, dict):
+                if not isinstance(service.get("params", {}), dict):
+                    errors.append("%s: service %r: params must be a mapping of agent parameters" % (where, sname))
+                errors.extend(secret_params_errors("%s: service %r" % (where, sname), service.get("params"),
+                                                   service.get("secret_params")))
             if sname in service_owner:
                 errors.append("%s: service %r already runs in group %r; one service can run in one group"
                               % (where, sname, service_owner[sname]))

@@ -94,6 +94,16 @@ def test_fence_device_for_unknown_node():
     assert any(e.startswith("no fence device fences node node2") for e in errors)
 
 
+@pytest.mark.parametrize("secret_params,message", [
+    ({"password": "pw"}, "secret_params must be a list of parameter names whose values are in params (got dict)"),
+    (["password"], "secret_params names password, which params does not set"),
+])
+def test_fence_secret_params_that_would_hide_nothing_are_refused(secret_params, message):
+    devices = [DEVICES[0], dict(DEVICES[1], secret_params=secret_params)]
+    errors = fence_device_errors(devices, ["node1", "node2"], False)
+    assert [e for e in errors if message in e and e.startswith("fence device 'fence-node2': ")], errors
+
+
 def test_no_fencing_needs_the_loud_override():
     errors = fence_device_errors([], ["node1", "node2"], False)
     assert len(errors) == 2 and all("cluster_i_accept_data_loss_without_fencing" in e for e in errors)

@@ -166,6 +166,24 @@ def test_a_custom_service_keeps_its_secrets_apart():
     assert member["secrets"] == {"cmdline_options": "--token=abc", "db_password": "pw"}
 
 
+@pytest.mark.parametrize("extra,message", [
+    # A mapping here once reached no agent at all: the value was neither in params nor in secrets.
+    ({"secret_params": {"passwd": "S3cret"}},
+     "service 'dummy': secret_params must be a list of parameter names whose values are in params (got dict)"),
+    ({"secret_params": ["passwd"]}, "service 'dummy': secret_params names passwd, which params does not set"),
+    ({"params": ["passwd=S3cret"]}, "service 'dummy': params must be a mapping of agent parameters"),
+])
+def test_custom_service_secrets_that_would_reach_no_agent_are_refused(extra, message):
+    dummy = dict({"name": "dummy", "agent": "ocf:pacemaker:Dummy"}, **extra)
+    errors = resources_input_errors([group(services=[dummy], preferred_node=None)], NODES)
+    assert [e for e in errors if message in e], errors
+
+
+def test_custom_service_secret_named_and_given_is_fine():
+    dummy = {"name": "dummy", "agent": "ocf:pacemaker:Dummy", "params": {"passwd": "S3cret"}, "secret_params": ["passwd"]}
+    assert resources_input_errors([group(services=[dummy], preferred_node=None)], NODES) == []
+
+
 def _timeouts(objects):
     found = {}
     for member in objects["groups"][0]["members"]:

@@ -123,9 +123,15 @@ def test_killing_the_active_node_moves_the_service_and_it_stays(node1, node2):
 
 
 def test_a_running_group_is_stopped_and_removed_with_resources_absent(node1, node2):
+    """Also: a service's secret (Dummy's passwd) is in no output of the runs, -vvv and --diff included,
+    and in neither node's journal, while the group is added and removed."""
     services = {"name": "services", "vips": [VIP], "services": ["nginx", "postfix"],
                 "mail_domain": "testbed.example", "preferred_node": "node1"}
-    shop = {"name": "shop", "vips": ["10.213.10.101"], "services": [{"name": "dummy", "agent": "ocf:pacemaker:Dummy"}]}
+    secret = "S3cret-%s" % uuid.uuid4().hex[:12]
+    shop = {"name": "shop", "vips": ["10.213.10.101"],
+            "services": [{"name": "dummy", "agent": "ocf:pacemaker:Dummy", "params": {"passwd": secret},
+                          "secret_params": ["passwd"]}]}
+    since = node1.check_output("date '+%Y-%m-%d %H:%M:%S'")
 
     def extra_vars(data):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
@@ -133,13 +139,19 @@ def test_a_running_group_is_stopped_and_removed_with_resources_absent(node1, nod
         return "@" + handle.name
 
     try:
-        result = run_playbook("-e", extra_vars({"resources_groups": [services, shop]}))
-        assert result.returncode == 0, result.stdout[-3000:]
+        added = run_playbook("-vvv", "--diff", "-e", extra_vars({"resources_groups": [services, shop]}))
+        assert added.returncode == 0, added.stdout[-3000:]
         assert cluster_status(node1)["resources"]["shop-dummy"]["active"]
+        assert secret in node1.check_output("cibadmin --query --scope resources")  # it did reach the cluster
         remove = extra_vars({"resources_groups": [services], "resources_absent": ["shop"]})
-        result = run_playbook("-e", remove)
+        result = run_playbook("-vvv", "--diff", "-e", remove)
         output = result.stdout + result.stderr
         assert result.returncode == 0, output[-3000:]
+        for run in (added, result):
+            assert secret not in run.stdout + run.stderr
+        for host in (node1, node2):
+            journal = host.run("journalctl --no-pager --since %s", since)
+            assert journal.rc == 0 and journal.stdout and secret not in journal.stdout
         resources = cluster_status(node1)["resources"]
         assert not any(rid.startswith("shop") for rid in resources), resources
         assert "shop" not in node1.check_output("cibadmin --query --scope resources")
