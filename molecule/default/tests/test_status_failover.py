@@ -1,5 +1,8 @@
 """Daily operations from the host: the status verdict and a controlled switchover."""
+import json
+import os
 import re
+import tempfile
 import urllib.request
 
 from conftest import cluster_status, run_playbook, wait_until
@@ -25,10 +28,18 @@ def status(*args):
 
 
 def test_status_reports_available(node1):
-    rc, output = status()
-    assert rc == 0, output[-3000:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "pair.json")
+        rc, output = status("-e", "status_json=" + path)
+        assert rc == 0, output[-3000:]
+        with open(path) as handle:
+            written = json.load(handle)
     assert "verdict: available" in output
     assert re.search(r"services +group on node[12] \(3/3 running\)", output)
+    # One block of plain lines, not a YAML list of quoted strings.
+    assert not re.search(r'^\s*- ["\']', output, re.M) and "msg: |-" in output, output[-3000:]
+    assert written["status"]["verdict"] == "available" and sorted(written["nodes"]) == ["node1", "node2"]
+    assert written["seen_from"] in ("node1", "node2")
 
 
 def test_status_degraded_when_the_peer_is_stopped(node1, node2):
