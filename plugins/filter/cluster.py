@@ -8,6 +8,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.twonode.ha.plugins.module_utils.cluster_identity import (
+    conf_identity,
+    corosync_action,
+    has_foreign_resources,
+    identity_change_problem,
+    identity_digest,
+)
 from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     authkey_source,
     cluster_name_errors,
@@ -80,4 +87,9 @@ class FilterModule(object):
             "sbd_errors": sbd_errors,
             "sbd_fence_devices": sbd_fence_devices,
             "sbd_stonith_timeout": sbd_stonith_timeout,
+            "cluster_conf_identity": conf_identity,
+            "cluster_identity_digest": identity_digest,
+            "cluster_identity_change_problem": identity_change_problem,
+            "corosync_action": corosync_action,
+            "cluster_has_foreign_resources": has_foreign_resources,
         }

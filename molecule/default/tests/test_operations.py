@@ -51,6 +51,11 @@ BAD_INPUTS = [
      "cluster_fence_race_delay 90s is not below Pacemaker's default stonith-timeout"),
     ("cluster name corosync cannot take", ["-e", "BAD_CLUSTER_NAME"],
      "cluster_name 'test bed' is not a valid cluster name"),
+    # A new name or crypto means corosync restarts on both nodes at once: refused unless accepted.
+    ("identity change of a running cluster", ["-e", "cluster_name=otherbed"],
+     "differ from the running cluster's. Applying that restarts corosync on both nodes at once"),
+    ("crypto change of a running cluster", ["-e", "cluster_crypto_cipher=aes128"],
+     "Set cluster_allow_full_restart=true to accept that; nothing was changed"),
     # The last role's inputs are checked before the first role runs.
     ("virtual IP outside the service network", ["-e", "FOREIGN_VIP"],
      "Fix resources_groups, nothing was changed"),
