@@ -1,9 +1,13 @@
-# Makes this checkout importable as ansible_collections.twonode.ha, as ansible loads it.
+# Makes this checkout importable as ansible_collections.twonode.ha, as ansible loads it, and
+# gives the module tests a fake node (the commands a module runs and their captured output).
+import functools
+import json
 import os
 import sys
 import tempfile
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _root = os.path.join(tempfile.gettempdir(), "twonode-unit-collections")
@@ -23,3 +27,93 @@ def fixture_text():
         with open(os.path.join(FIXTURES, name)) as handle:
             return handle.read()
     return read
+
+
+class FakeNode:
+    """Stands in for AnsibleModule.run_command: each command the module may run, with its answer.
+
+    answers: {"argv joined by spaces": answer}. "*" in a key matches one argument that differs from
+    run to run (a temporary file). An answer is (rc, stdout, stderr), a list of them given in turn
+    (the last one repeats), or a function of the argv that returns one. Any other command fails the
+    test. calls: the keys of the commands run, in order; stdin: {key: [data passed on stdin]}.
+    """
+
+    def __init__(self, answers):
+        self.answers = dict((tuple(key.split(" ")), answer) for key, answer in answers.items())
+        self.calls = []
+        self.stdin = {}
+        self._given = {}
+
+    def _match(self, args):
+        for key in self.answers:
+            if len(key) == len(args) and all(want in ("*", arg) for want, arg in zip(key, args)):
+                return key
+        raise AssertionError("unexpected command %r" % (args,))
+
+    def run_command(self, args, data=None, **kwargs):
+        args = [str(arg) for arg in args]
+        key = self._match(args)
+        name = " ".join(key)
+        self.calls.append(name)
+        if data is not None:
+            self.stdin.setdefault(name, []).append(data)
+        answer = self.answers[key]
+        if callable(answer):
+            return answer(args)
+        if isinstance(answer, list):
+            count = self._given.get(key, 0)
+            self._given[key] = count + 1
+            return answer[min(count, len(answer) - 1)]
+        return answer
+
+
+class FakeClock:
+    """time.time and time.sleep for a module's waits: sleeping only moves this clock on."""
+
+    def __init__(self, now=1795320000.0):
+        self.now = now
+        self.slept = 0.0
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+        self.slept += seconds
+
+
+@pytest.fixture
+def fake_node():
+    return FakeNode
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def run_module(monkeypatch, capsys):
+    """Runs module.main() with params against a FakeNode; returns the JSON result it printed."""
+    def run(module, node, params):
+        monkeypatch.setattr(module.AnsibleModule, "run_command", node.run_command)
+        with patch_module_args(params):
+            with pytest.raises(SystemExit):
+                module.main()
+        return json.loads(capsys.readouterr().out)
+    return run
+
+
+@pytest.fixture
+def proc_drbd(monkeypatch, tmp_path, fixture_text):
+    """Points a module's collect_on_node at a captured /proc/drbd, or at none (fixture None: the DRBD
+    kernel module is not loaded), and at an empty split-brain mark directory."""
+    from ansible_collections.twonode.ha.plugins.module_utils import drbd
+
+    def use(module, fixture=None):
+        path = tmp_path / "proc_drbd"
+        if fixture:
+            path.write_text(fixture_text(fixture))
+        monkeypatch.setattr(module, "collect_on_node", functools.partial(
+            drbd.collect_on_node, proc_path=str(path), marks_dir=str(tmp_path / "split-brain-marks")))
+    return use
