@@ -242,7 +242,7 @@ def fence_agent_packages(agents, distribution, major_version):
 def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", monitor_timeout="60s"):
     """Pacemaker objects for the fence devices: stonith primitives and location constraints.
 
-    The monitor gets a timeout of its own: Pacemaker's default of 20 s is too short for a fence
+    The monitor and the start get a timeout of their own: Pacemaker's default of 20 s is too short for a fence
     agent (most are Python) started on a node busy with a takeover or a resync, and a timed out
     check stays a failed action until someone cleans it up.
 
@@ -270,7 +270,9 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", mon
             "secrets": secrets,
             "meta": dict(device.get("meta") or {}),
             "ops": [{"name": "monitor", "interval": str(device.get("monitor_interval", monitor_interval)),
-                     "timeout": str(device.get("monitor_timeout", monitor_timeout))}],
+                     "timeout": str(device.get("monitor_timeout", monitor_timeout))},
+                    # A device's start runs the agent's monitor: the same cost, the same room.
+                    {"name": "start", "interval": "0s", "timeout": str(device.get("monitor_timeout", monitor_timeout))}],
             "secret_params": list(device.get("secret_params") or []),
         })
         if len(targets) == 1:

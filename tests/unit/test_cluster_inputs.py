@@ -134,13 +134,15 @@ def test_fence_objects_guard_the_race_and_keep_devices_off_their_target():
     assert "pcmk_host_list" not in DEVICES[0]["params"]
 
 
-def test_fence_monitor_has_room_for_a_busy_node():
-    # Pacemaker's default 20 s timed out for fence_sbd on a VM busy with a takeover and a resync
+def test_fence_monitor_and_start_have_room_for_a_busy_node():
+    # Pacemaker's default 20 s timed out for fence_sbd on a VM busy with a takeover and a resync:
+    # first the monitor, and then (seen on the VM bed) the start, which runs the agent's monitor too.
     objects = fence_cib_objects(DEVICES, survivor="node1", race_delay="5s")
-    assert objects["resources"][0]["ops"] == [{"name": "monitor", "interval": "60s", "timeout": "60s"}]
+    assert objects["resources"][0]["ops"] == [{"name": "monitor", "interval": "60s", "timeout": "60s"},
+                                              {"name": "start", "interval": "0s", "timeout": "60s"}]
     devices = [dict(DEVICES[0], monitor_interval="30s", monitor_timeout="2m")]
     assert fence_cib_objects(devices, "node1", "5s")["resources"][0]["ops"] == [
-        {"name": "monitor", "interval": "30s", "timeout": "2m"}]
+        {"name": "monitor", "interval": "30s", "timeout": "2m"}, {"name": "start", "interval": "0s", "timeout": "2m"}]
 
 
 def test_fence_monitor_durations_are_checked():
