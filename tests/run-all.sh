@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # What CI runs: lint, ansible-test sanity, unit tests, the Molecule scenario on a real two-node
-# container cluster on Debian 13, and the one on two Debian 12 qemu VMs with DRBD and SBD (each
-# built, converged twice, verified, fenced, destroyed). Each release runs once.
-#   --full  adds what does not fit CI's hour: the VM scenario with its idempotence step (instead
-#           of without), the container scenario on Debian 12 as well (release-dependent checks),
-#           and the README's whole drill list twice on a fresh container bed.
+# container cluster on Debian 13 (built, converged twice, verified, fenced, destroyed), and the one
+# on two Debian 12 qemu VMs with DRBD and SBD (built, converged, verified with a power cut, destroyed).
+#   --full  adds what does not fit CI's hour: the VM scenario with its idempotence step and its
+#           long checks (DRBD safety on a spare disk, a real split brain), the container scenario on
+#           Debian 12 as well (release-dependent checks), and the README's whole drill list twice on
+#           a fresh container bed.
 # Installs what it needs; safe to run again. Stops the beds when it is done.
 set -uo pipefail
 full=false
