@@ -135,8 +135,10 @@ def group_errors(groups, node_names, drbd_resources=None):
                     continue
             elif not isinstance(service, dict) or not sname or not _ID.match(str(sname)) or \
                     not _AGENT.match(str(service.get("agent", ""))):
+                # Name and agent only: the entry's params may hold secrets.
+                shown = {"name": sname, "agent": service.get("agent")} if isinstance(service, dict) else service
                 errors.append("%s: service %r needs a name and an agent like 'systemd:unit' or "
-                              "'ocf:heartbeat:apache'" % (where, service))
+                              "'ocf:heartbeat:apache'" % (where, shown))
                 continue
             if isinstance(service, dict):
                 if not isinstance(service.get("params", {}), dict):

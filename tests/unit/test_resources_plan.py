@@ -179,6 +179,14 @@ def test_custom_service_secrets_that_would_reach_no_agent_are_refused(extra, mes
     assert [e for e in errors if message in e], errors
 
 
+def test_a_bad_agent_is_named_without_the_services_secrets():
+    # The message reaches the assert's fail_msg, which Ansible prints at any verbosity.
+    typo = {"name": "dummy", "agent": "ocf:pacemaker", "params": {"passwd": "S3cret"}, "secret_params": ["passwd"]}
+    errors = resources_input_errors([group(services=[typo], preferred_node=None)], NODES)
+    assert [e for e in errors if "service {'name': 'dummy', 'agent': 'ocf:pacemaker'} needs a name and an agent" in e], errors
+    assert "S3cret" not in " ".join(errors)
+
+
 def test_custom_service_secret_named_and_given_is_fine():
     dummy = {"name": "dummy", "agent": "ocf:pacemaker:Dummy", "params": {"passwd": "S3cret"}, "secret_params": ["passwd"]}
     assert resources_input_errors([group(services=[dummy], preferred_node=None)], NODES) == []

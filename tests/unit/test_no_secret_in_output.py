@@ -1,5 +1,7 @@
-"""The CIB's configuration holds fence passwords and secret resource parameters in clear. A task
-that reads it into a result would print it at -v (and -vvv): every such task carries no_log.
+"""Secrets stay out of what -v and -vvv print: task results, facts included.
+
+The CIB's configuration holds fence passwords and secret resource parameters in clear, and so do the
+fence devices as given: a task that reads the CIB, or puts the devices in a fact, carries no_log.
 Seen on the container bed: a group's secret parameter appeared in site.yml -vvv output through
 the resources role's `cibadmin --query --scope resources`."""
 import glob
@@ -51,19 +53,30 @@ def reads_the_cib(task):
     return False
 
 
-def tasks_reading_the_cib_without_no_log():
+def keeps_fence_devices_in_a_fact(task):
+    for module in ("ansible.builtin.set_fact", "set_fact"):
+        if module in task and "cluster_fence_devices" in str(task[module]):
+            return True
+    return False
+
+
+def tasks_without_no_log(shows_secrets):
     found = []
     for path in TASK_FILES:
         with open(path) as handle:
             document = yaml.safe_load(handle)
         for task in _tasks(document or []):
-            if reads_the_cib(task) and task.get("no_log") is not True:
+            if shows_secrets(task) and task.get("no_log") is not True:
                 found.append("%s: %s" % (os.path.relpath(path, REPO), task.get("name")))
     return found
 
 
 def test_every_task_that_reads_the_cib_hides_its_result():
-    assert tasks_reading_the_cib_without_no_log() == []
+    assert tasks_without_no_log(reads_the_cib) == []
+
+
+def test_every_fact_that_holds_the_fence_devices_is_hidden():
+    assert tasks_without_no_log(keeps_fence_devices_in_a_fact) == []
 
 
 def test_the_check_finds_a_cib_read_without_no_log():
@@ -73,3 +86,4 @@ def test_the_check_finds_a_cib_read_without_no_log():
     assert reads_the_cib({"ansible.builtin.shell": {"cmd": "cat /var/lib/pacemaker/cib/cib.xml | head"}})
     assert not reads_the_cib({"ansible.builtin.command": "cibadmin --query --scope status"})
     assert not reads_the_cib({"ansible.builtin.command": "crm_mon --one-shot --output-as=xml"})
+    assert keeps_fence_devices_in_a_fact({"ansible.builtin.set_fact": {"x": "{{ cluster_fence_devices + [] }}"}})
