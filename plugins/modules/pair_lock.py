@@ -123,7 +123,10 @@ def read(path):
 
 
 def write(path, content, replace):
-    """Create the lock file atomically; False when another run created it first (and not replace)."""
+    """Create the lock file atomically; False when another run created it first (and not replace).
+
+    The data reaches the disk before the name does: a node powered off right after (the drills do
+    that) otherwise comes back with an empty lock file."""
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
@@ -131,17 +134,28 @@ def write(path, content, replace):
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
         if replace:
             os.rename(temp, path)
-            return True
-        try:
-            os.link(temp, path)
-        except OSError:
-            return False
+        else:
+            try:
+                os.link(temp, path)
+            except OSError:
+                return False
+        sync_directory(directory)
         return True
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def sync_directory(directory):
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def main():
@@ -178,7 +192,8 @@ def main():
         if verdict == REFUSE:
             module.fail_json(msg="%s. Nothing was changed." % words, holder=current)
         content = render(me, now, p["expiry"], since=current.get("since") if verdict == KEEP else None)
-        if write(p["path"], content, replace=current is not None):
+        # A file that is there but holds no lock (empty after a power cut, or garbled) is replaced.
+        if write(p["path"], content, replace=os.path.exists(p["path"])):
             module.exit_json(changed=verdict != KEEP, holder=parse(content), message=words)
         current = read(p["path"])
     module.fail_json(msg="could not take the lock: %s keeps changing" % p["path"])

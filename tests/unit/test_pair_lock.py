@@ -62,3 +62,15 @@ def test_two_runs_on_one_lock_file(monkeypatch, capsys, tmp_path):
     taken = run_module(monkeypatch, capsys, {"holder": BOB, "path": path})
     assert taken["changed"] and taken["holder"]["who"] == "bob@ops2"
     assert run_module(monkeypatch, capsys, {"state": "query", "path": path})["holder"]["id"] == "run-b"
+
+
+@pytest.mark.parametrize("left", ["", "{\"id\": \"run-a\", \"who\": \"ali", "\0\0\0\0"])
+def test_a_lock_file_a_power_cut_left_unreadable_is_taken(monkeypatch, capsys, tmp_path, left):
+    """Seen on the VM bed: a drill took the lock, powered the node off, and the node came back with an
+    unreadable lock file that it never let go ("could not take the lock: ... keeps changing")."""
+    path = tmp_path / "pair.lock"
+    path.write_text(left)
+    taken = run_module(monkeypatch, capsys, {"holder": ALICE, "path": str(path)})
+    assert not taken.get("failed"), taken
+    assert taken["changed"] and json.load(open(str(path)))["id"] == "run-a"
+    assert run_module(monkeypatch, capsys, {"holder": BOB, "path": str(path)})["failed"]
