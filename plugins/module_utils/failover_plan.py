@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import unsettled
 from ansible_collections.twonode.ha.plugins.module_utils.health import describe_ban, groups_of
 
 
@@ -17,6 +18,16 @@ class FailoverRefused(ValueError):
 def movable_groups(status):
     """Groups and top-level primitives that run on one node (not clones, not fence devices)."""
     return dict((key, g) for key, g in groups_of(status).items() if g["kind"] != "clone")
+
+
+def group_arrived(status, group_id, target):
+    """The group runs whole on target and none of its members is still starting there: crm_mon counts
+    a starting resource as active, and a start that then fails would have been reported as a move."""
+    group = movable_groups(status).get(group_id)
+    if not group or group["nodes"] != set([target]) or group["running"] != group["wanted"]:
+        return False
+    changing = set(rsc_id for rsc_id, _role, _nodes in unsettled(status))
+    return not changing & set(group["members"])
 
 
 def plan_failover(status, requested, target=None, drbd=None):

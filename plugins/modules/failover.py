@@ -84,6 +84,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_sta
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import (
     FailoverRefused,
+    group_arrived,
     movable_groups,
     plan_failover,
 )
@@ -137,11 +138,9 @@ def main():
     seconds = {}
     deadline = start + module.params["timeout"]
     while len(seconds) < len(moves) and time.time() < deadline:
-        groups = movable_groups(read_status(module))
+        status = read_status(module)
         for move in moves:
-            group = groups.get(move["group"])
-            if move["group"] not in seconds and group and group["nodes"] == set([move["to"]]) \
-                    and group["running"] == group["wanted"]:
+            if move["group"] not in seconds and group_arrived(status, move["group"], move["to"]):
                 seconds[move["group"]] = round(time.time() - start, 1)
         time.sleep(0.5)
     for move in moves:

@@ -114,7 +114,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status, unsettled
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
 from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import (
@@ -139,6 +139,9 @@ def still_moving(module, node):
     waiting = [r["id"] for r in status["resources"] if node in r["nodes"]]
     waiting += ["%s (not running yet)" % key for key, g in sorted(groups_of(status).items())
                 if g["running"] < g["wanted"]]
+    # crm_mon counts a resource that is still starting as active.
+    waiting += ["%s (%s)" % (rsc_id, (role or "changing").lower()) for rsc_id, role, _nodes in unsettled(status)
+                if rsc_id not in waiting]
     return waiting
 
 

@@ -155,3 +155,30 @@ def test_a_move_crm_resource_refuses_is_cleared_and_fails(pair, run_module, fixt
     assert result["failed"] is True
     assert result["msg"] == "crm_resource could not move services: crm_resource: Error performing operation: Operation requires quorum"
     assert node.calls[-2:] == [MOVE, CLEAR]
+
+
+def starting(text, rsc_id):
+    """The same crm_mon with one member still starting, written as crm_mon_vm_nginx_starting.xml (captured on
+    the VM bed) writes it: role Starting, and active already true."""
+    marker = '<resource id="%s" resource_agent="' % rsc_id
+    head, rest = text.split(marker, 1)
+    agent, tail = rest.split('" role="Started" active="true"', 1)
+    return head + marker + agent + '" role="Starting" active="true"' + tail
+
+
+def test_a_member_still_starting_on_the_target_is_not_counted_as_moved(pair, run_module, fixture_text):
+    healthy = fixture_text("crm_mon_group_healthy.xml")
+    # On node2 with postfix still starting at the first poll, then started: only then has the group moved.
+    node = pair([healthy, starting(on_node2(healthy), "services-postfix"), on_node2(healthy)])
+    result = run_module(failover, node, {"group": ["services"]})
+    assert node.calls == [CRM_MON] + DRBD_NAMES + [MOVE, CRM_MON, CRM_MON, CLEAR, CONSTRAINTS, CRM_MON]
+    assert result["moved"] == [{"group": "services", "from": "node1", "to": "node2", "seconds": 0.5}]
+    assert not result.get("failed")
+
+
+def test_a_member_that_never_finishes_starting_is_a_timeout(pair, run_module, fixture_text):
+    healthy = fixture_text("crm_mon_group_healthy.xml")
+    node = pair([healthy, starting(on_node2(healthy), "services-postfix")],
+                move="crm_resource --resource services --move --node node2 --lifetime PT305S")
+    result = run_module(failover, node, {"group": ["services"], "timeout": 5})
+    assert result["failed"] is True and result["msg"].startswith("services did not run on the target within 5 s")
