@@ -12,6 +12,9 @@ from ansible.module_utils.testing import patch_module_args
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _root = os.path.join(tempfile.gettempdir(), "twonode-unit-collections")
 _link = os.path.join(_root, "ansible_collections", "twonode", "ha")
+# Another checkout's link (an earlier run from elsewhere) would test that checkout's code.
+if os.path.islink(_link) and os.readlink(_link) != REPO:
+    os.unlink(_link)
 if not os.path.islink(_link):
     os.makedirs(os.path.dirname(_link), exist_ok=True)
     os.symlink(REPO, _link)
