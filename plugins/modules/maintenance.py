@@ -133,12 +133,14 @@ def read_drbd(module):
         module.fail_json(msg=str(exc))
 
 
-def still_moving(module, node):
-    """What keeps a node's standby from being complete: resources on it, groups not yet running elsewhere."""
+def still_moving(module, node, groups_move=True):
+    """What keeps a node's standby from being complete: resources on it, and (when the peer can take
+    them) groups not yet running elsewhere."""
     status = read_status(module)
     waiting = [r["id"] for r in status["resources"] if node in r["nodes"]]
-    waiting += ["%s (not running yet)" % key for key, g in sorted(groups_of(status).items())
-                if g["running"] < g["wanted"]]
+    if groups_move:
+        waiting += ["%s (not running yet)" % key for key, g in sorted(groups_of(status).items())
+                    if g["running"] < g["wanted"]]
     # crm_mon counts a resource that is still starting as active.
     waiting += ["%s (%s)" % (rsc_id, (role or "changing").lower()) for rsc_id, role, _nodes in unsettled(status)
                 if rsc_id not in waiting]
@@ -172,9 +174,10 @@ def main():
     except MaintenanceError as exc:
         module.fail_json(msg="%s. Nothing was changed." % exc)
 
-    if changed and p["scope"] == "node" and p["state"] == "on" and not p["force"]:
+    outage = None
+    if changed and p["scope"] == "node" and p["state"] == "on":
         outage = standby_outage(read_status(module), p["name"], read_drbd(module))
-        if outage:
+        if outage and not p["force"]:
             module.fail_json(msg="refusing standby: %s. The groups would stop. Nothing was changed; "
                                  "force=true accepts the outage." % outage)
 
@@ -188,13 +191,13 @@ def main():
             module.fail_json(msg=exc.args[0], verify_output=exc.args[1])
 
     if changed and not module.check_mode and p["scope"] == "node" and p["state"] == "on":
-        # Standby moves everything away (fence devices too); done when nothing runs there and
-        # every group runs again on the other node.
+        # Standby moves everything away (fence devices too); done when nothing runs there and every
+        # group runs again on the other node, or, when force accepted an outage, when the node is empty.
         deadline = time.time() + p["timeout"]
-        left = still_moving(module, p["name"])
+        left = still_moving(module, p["name"], groups_move=not outage)
         while left and time.time() < deadline:
             time.sleep(1)
-            left = still_moving(module, p["name"])
+            left = still_moving(module, p["name"], groups_move=not outage)
         if left:
             module.fail_json(msg="node %s is in standby but after %d s still waiting for: %s"
                                  % (p["name"], p["timeout"], ", ".join(left)))
