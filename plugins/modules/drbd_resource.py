@@ -307,17 +307,25 @@ def first_sync(module, drbd):
     if steps and not module.check_mode:
         drbd.must("drbdadm", "primary", "--force", drbd.name)
         done.append("primary")
+        problem = None
         rc, out, err = drbd.run("blkid", "-p", "-o", "export", device)
         if rc not in (0, 2):
-            module.fail_json(msg="blkid could not read %s: %s" % (device, (err or out).strip()), steps=done)
-        if "mkfs" in steps and rc == 2:
-            drbd.must("mkfs.%s" % p["filesystem"], *(["-q"] + list(p["mkfs_options"]) + [device]))
-            done.append("mkfs")
+            problem = "blkid could not read %s: %s" % (device, (err or out).strip())
+        elif "mkfs" in steps and rc == 2:
+            mkfs = ["mkfs.%s" % p["filesystem"], "-q"] + list(p["mkfs_options"]) + [device]
+            rc, out, err = drbd.run(*mkfs)
+            if rc != 0:
+                problem = "%s failed (rc %d): %s" % (" ".join(mkfs), rc, (err or out).strip())
+            else:
+                done.append("mkfs")
         elif "mkfs" in steps:
             reason += "; %s already holds %s, no filesystem created" % (
                 device, describe_signature(parse_blkid_export(out)))
+        # Secondary again also after a failure: where DRBD is primary is Pacemaker's decision.
         drbd.must("drbdadm", "secondary", drbd.name)
         done.append("secondary")
+        if problem:
+            module.fail_json(msg=problem, steps=done)
     after = drbd.state() if done else current
     return dict(changed=bool(steps), steps=done or steps, reason=reason, status=after,
                 diff=dict(before="%s: %s\n" % (drbd.name, current), after="%s: %s\n" % (drbd.name, after)))

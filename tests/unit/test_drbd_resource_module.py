@@ -315,6 +315,21 @@ def test_first_sync_keeps_a_filesystem_already_on_the_device(drbd_node, run_modu
     assert result["reason"].endswith("; /dev/drbd0 already holds ext4 data (label precious), no filesystem created")
 
 
+@pytest.mark.parametrize("failing, message", [
+    (MKFS, "mkfs.ext4 -q /dev/drbd0 failed (rc 1): mkfs.ext4: Device size reported to be zero."),
+    (BLKID_DEVICE, "blkid could not read /dev/drbd0: error: /dev/drbd0: Wrong medium type"),
+])
+def test_a_failed_first_sync_leaves_the_node_secondary(drbd_node, run_module, fixture_text, failing, message):
+    """Pacemaker decides where DRBD is primary: a node left primary outside it would refuse the promotion
+    elsewhere. The error texts are those the tools print (mkfs.ext4 on a device it cannot size, blkid on a
+    DRBD device it may not open)."""
+    node = drbd_node(brand_new_pair(fixture_text, **{failing: (1, "", message.split(": ", 1)[1] + "\n")}),
+                     first_sync_files(fixture_text))
+    result = run_module(drbd_resource, node, {"name": "r0", "state": "first_sync"})
+    assert result["failed"] is True and result["msg"] == message
+    assert node.calls[-1] == SECONDARY and result["steps"][-1] == "secondary"
+
+
 def test_check_mode_lists_the_first_sync_steps_and_takes_none(drbd_node, run_module, fixture_text):
     node = drbd_node(brand_new_pair(fixture_text), first_sync_files(fixture_text))
     result = run_module(drbd_resource, node, {"name": "r0", "state": "first_sync", "_ansible_check_mode": True})
