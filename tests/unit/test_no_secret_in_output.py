@@ -79,6 +79,19 @@ def test_every_fact_that_holds_the_fence_devices_is_hidden():
     assert tasks_without_no_log(keeps_fence_devices_in_a_fact) == []
 
 
+def journal_misses_escaped_secrets(task):
+    """AnsibleModule writes its arguments to the node's journal and masks a secret inside a list option only
+    where it appears verbatim: one with a quote or a backslash is written escaped, in clear."""
+    return any(module in task for module in ("twonode.ha.cib", "twonode.ha.fence_check"))
+
+
+def test_every_call_that_passes_secrets_in_lists_keeps_out_of_the_journal():
+    quiet = [task for path in TASK_FILES for task in _tasks(yaml.safe_load(open(path)) or [])
+             if journal_misses_escaped_secrets(task)]
+    assert quiet, "the roles call the cib and fence_check modules"
+    assert [t.get("name") for t in quiet if (t.get("vars") or {}).get("ansible_no_target_syslog") is not True] == []
+
+
 def test_the_check_finds_a_cib_read_without_no_log():
     assert reads_the_cib({"ansible.builtin.command": "cibadmin --query --local --scope resources"})
     assert reads_the_cib({"ansible.builtin.command": "cibadmin -Q"})
