@@ -314,13 +314,26 @@ def _secret_names(elem):
     return set(nv.get("name") for nv in elem.iter("nvpair") if is_secret(nv.get("name") or ""))
 
 
-def _masked_copy(elem, secrets, mask_all=False):
+def _masked_copy(elem, secrets, mask_all=False, plain=None):
+    """plain: {primitive id: parameter names shown in clear}; a live element's other values are masked
+    too, since only this run's secret_params say which of them were secret."""
     shown = copy.deepcopy(elem)
-    for nvset in shown.iter("instance_attributes"):
-        for nvpair in nvset.findall("nvpair"):
-            if mask_all or is_secret(nvpair.get("name"), secrets):
-                nvpair.set("value", MASK)
+    for primitive in shown.iter("primitive"):
+        keep = None if plain is None else plain.get(primitive.get("id"), set())
+        for nvset in primitive.findall("instance_attributes"):
+            for nvpair in nvset.findall("nvpair"):
+                name = nvpair.get("name")
+                if mask_all or is_secret(name, secrets) or (keep is not None and name not in keep):
+                    nvpair.set("value", MASK)
     return shown
+
+
+def plain_parameters(wanted, secrets):
+    """{primitive id: the names of the parameters the wanted element sets in clear}."""
+    return dict((primitive.get("id"), set(nvpair.get("name") for nvset in primitive.findall("instance_attributes")
+                                          for nvpair in nvset.findall("nvpair")
+                                          if not is_secret(nvpair.get("name"), secrets)))
+                for primitive in wanted.iter("primitive"))
 
 
 def _indent(elem, level=0):
@@ -336,11 +349,12 @@ def _indent(elem, level=0):
         elem.tail = pad
 
 
-def show(elem, secrets=(), mask_all=False):
-    """elem as indented XML, secret parameter values masked (every parameter value with mask_all)."""
+def show(elem, secrets=(), mask_all=False, plain=None):
+    """elem as indented XML, secret parameter values masked (every parameter value with mask_all, every one
+    not in plain when given)."""
     if elem is None:
         return ""
-    shown = _masked_copy(elem, secrets, mask_all)
+    shown = _masked_copy(elem, secrets, mask_all, plain)
     shown.tail = None
     _indent(shown)
     return ET.tostring(shown, encoding="unicode").rstrip() + "\n"
@@ -476,11 +490,13 @@ class _Plan(object):
         position = None
         if top is not None and self.parent_of(top) is self.resources:
             position = list(self.resources).index(top)
+        # What the cluster has now: a parameter this run no longer sets in clear may have been secret.
+        plain = plain_parameters(wanted, secrets)
         for elem_id, elem in existing.items():
             parent = self.parent_of(elem)
             if parent is not None:
                 if elem is not top:
-                    self.before.append(show(elem, secrets))
+                    self.before.append(show(elem, secrets, plain=plain))
                 parent.remove(elem)
         if position is None:
             self.resources.append(wanted)
@@ -488,7 +504,7 @@ class _Plan(object):
             self.resources.insert(position, wanted)
         if top is not None:
             self.changes.append("update %s %s" % (wanted.tag, object_id))
-            self.before.append(show(top, secrets))
+            self.before.append(show(top, secrets, plain=plain))
         else:
             self.changes.append("create %s %s" % (wanted.tag, object_id))
         self.after.append(show(wanted, secrets))

@@ -100,6 +100,21 @@ def test_secrets_are_masked_in_the_diff(fixture_text):
     assert secret_values(desired) == {"s3cr3t-ipmi", "k3y-value"}
 
 
+def test_a_secret_the_new_run_no_longer_names_stays_masked_in_the_diff(fixture_text):
+    """The live value was secret through the last run's secret_params; this run drops the parameter, so
+    nothing in this run says it was secret: the diff's before side masks what is not set in clear now."""
+    earlier = bed_desired()
+    earlier["resources"][1]["params"]["login_key"] = "k3y-value"
+    earlier["resources"][1]["secret_params"] = ["login_key"]
+    live = plan(fixture_text("cib_fenced.xml"), earlier)["candidate"]
+    now = plan(live, bed_desired())
+    assert now["changed"] and "k3y-value" in live
+    assert "k3y-value" not in now["before"] + now["after"]
+    assert 'name="login_key" value="%s"' % MASK in now["before"]
+    # What this run sets in clear is still shown as it was.
+    assert 'value="2376"' in now["before"]
+
+
 def test_errors_before_anything_is_applied(fixture_text):
     with pytest.raises(PlanError, match="needs a provider"):
         plan(fixture_text("cib_empty.xml"), {"resources": [{"id": "vip", "class": "ocf", "type": "IPaddr2"}]})
