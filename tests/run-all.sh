@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # What CI runs: lint, ansible-test sanity, unit tests, the Molecule scenario on a real two-node
-# container cluster on Debian 13 (built, converged twice, verified, fenced, destroyed) and on Debian 12
-# (the release-dependent checks: TWONODE_VERIFY=core), and the one on two Debian 12 qemu VMs with DRBD
-# and SBD (built, converged, verified with a power cut, destroyed).
+# container cluster on Debian 13 (built, converged twice, verified, fenced, destroyed), and the one
+# on two Debian 12 qemu VMs with DRBD and SBD (built, converged, verified with a power cut, destroyed).
 #   --full  adds what does not fit CI's hour: the VM scenario with its idempotence step and its
-#           long checks (DRBD safety on a spare disk, a real split brain), and the README's whole
-#           drill list twice on a fresh container bed.
+#           long checks (DRBD safety on a spare disk, a real split brain), the container scenario on
+#           Debian 12 as well (release-dependent checks), and the README's whole drill list twice on
+#           a fresh container bed.
 # Installs what it needs; safe to run again. Stops the beds when it is done.
 set -uo pipefail
 full=false
@@ -39,7 +39,7 @@ images_log=$(mktemp)
 {
   TWONODE_DEBIAN=bookworm bash tests/bed/vm-image.sh >/dev/null &
   vm=$!
-  TWONODE_DEBIAN=trixie bash tests/bed/containers.sh image && TWONODE_DEBIAN=bookworm bash tests/bed/containers.sh image
+  TWONODE_DEBIAN=trixie bash tests/bed/containers.sh image && { ! $full || TWONODE_DEBIAN=bookworm bash tests/bed/containers.sh image; }
   containers=$?
   wait "$vm" && exit "$containers"
 } >"$images_log" 2>&1 &
@@ -64,8 +64,6 @@ molecule_timed() {
 # emulation (no usable KVM here) a Debian 13 guest is too slow for the cluster's operation timeouts
 # (a VIP monitor over 20 s, postfix's stop over 60 s, then SBD resets the node; see issue 13).
 TWONODE_DEBIAN=trixie stage "molecule (container bed, Debian 13)" molecule_timed default
-# Debian 12 runs the release-dependent checks; input checks, the lock and the drills ran on 13.
-TWONODE_DEBIAN=bookworm TWONODE_VERIFY=core stage "molecule (container bed, Debian 12)" molecule_timed default
 $full || TWONODE_DEBIAN=bookworm stage "molecule (VM bed, DRBD, Debian 12)" molecule_timed vms
 # The VM scenario with its idempotence step (CI's sequence leaves it out, see molecule/vms/molecule.yml).
 vms_full() {
@@ -79,6 +77,8 @@ vms_full() {
 }
 if $full; then
   TWONODE_DEBIAN=bookworm TWONODE_VERIFY=full stage "molecule (VM bed, DRBD, Debian 12, with idempotence)" vms_full
+  # Debian 12 runs the release-dependent checks; input checks, the lock and the drills ran on 13.
+  TWONODE_DEBIAN=bookworm TWONODE_VERIFY=core stage "molecule (container bed, Debian 12)" molecule_timed default
   TWONODE_DEBIAN=trixie stage "every drill, twice, on a fresh container bed (Debian 13)" \
     bash tests/drills-twice.sh
 fi
