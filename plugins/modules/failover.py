@@ -98,6 +98,9 @@ def clear(module, group_id):
 
 def leftover_constraints(module, group_ids):
     rc, out, err = module.run_command(["cibadmin", "--query", "--scope", "constraints"])
+    if rc != 0:
+        module.fail_json(msg="the groups moved, but the constraints could not be read to check that the move's are "
+                             "gone: %s" % (err or out).strip())
     return [g for g in group_ids if 'id="cli-prefer-%s"' % g in out or 'id="cli-ban-%s-' % g in out]
 
 
@@ -153,6 +156,9 @@ def main():
     if left:
         module.fail_json(msg="move constraints remain for %s" % ", ".join(left))
     groups = movable_groups(read_status(module))
+    gone = [m["group"] for m in moves if m["group"] not in groups]
+    if gone:
+        module.fail_json(msg="%s no longer in the cluster's status after the move" % ", ".join(gone))
     strayed = [m["group"] for m in moves if groups[m["group"]]["nodes"] != set([m["to"]])]
     if strayed:
         module.fail_json(msg="%s left the target once the move constraint was removed (is resource-stickiness 0?)"

@@ -182,3 +182,21 @@ def test_a_member_that_never_finishes_starting_is_a_timeout(pair, run_module, fi
                 move="crm_resource --resource services --move --node node2 --lifetime PT305S")
     result = run_module(failover, node, {"group": ["services"], "timeout": 5})
     assert result["failed"] is True and result["msg"].startswith("services did not run on the target within 5 s")
+
+
+def test_constraints_that_cannot_be_read_after_the_move_fail_the_run(pair, run_module, fixture_text):
+    # cibadmin's answer when the CIB manager does not answer in time (Pacemaker's "Timer expired").
+    healthy = fixture_text("crm_mon_group_healthy.xml")
+    node = pair([healthy, on_node2(healthy)], constraints="", **{CONSTRAINTS: (62, "", "Call cib_query failed (-62): Timer expired\n")})
+    result = run_module(failover, node, {"group": ["services"]})
+    assert result["failed"] is True
+    assert result["msg"].endswith("could not be read to check that the move's are gone: Call cib_query failed (-62): Timer expired")
+
+
+def test_a_group_gone_from_the_status_after_the_clear_is_reported_not_a_crash(pair, run_module, fixture_text):
+    healthy = fixture_text("crm_mon_group_healthy.xml")
+    head, rest = healthy.split('<group id="services"', 1)
+    without_group = head + rest.split("</group>", 1)[1]
+    node = pair([healthy, on_node2(healthy), without_group])
+    result = run_module(failover, node, {"group": ["services"]})
+    assert result["failed"] is True and result["msg"] == "services no longer in the cluster's status after the move"
