@@ -148,14 +148,3 @@ def parse_crm_mon(xml_text):
 def stonith_resources(status):
     """The fence devices (class stonith) of a parsed status."""
     return [r for r in status["resources"] if (r["agent"] or "").startswith("stonith:")]
-
-
-CRM_MON = ["crm_mon", "--one-shot", "--output-as=xml", "--inactive"]
-
-
-def read_status(module):
-    """The parsed status of the cluster as this node sees it; fails the module when crm_mon cannot answer."""
-    rc, out, err = module.run_command(CRM_MON)
-    if rc != 0:
-        module.fail_json(msg="the cluster stack does not answer on this node (crm_mon rc=%d): %s" % (rc, (err or out).strip()))
-    return parse_crm_mon(out)

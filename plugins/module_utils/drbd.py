@@ -129,26 +129,6 @@ def drbd_problems(resources):
     return reasons
 
 
-def collect(run, proc_drbd_text):
-    """DRBD volumes on this node. run(args) -> (rc, out, err); proc_drbd_text: /proc/drbd's text.
-
-    DRBD 8.4 reports in /proc/drbd (names from drbdadm); DRBD 9 through drbdsetup's JSON.
-    """
-    version = proc_drbd_version(proc_drbd_text) or ""
-    if not version.startswith("8."):
-        rc, out, err = run(["drbdsetup", "status", "--json"])
-        if rc != 0:
-            raise ValueError("drbdsetup status --json failed: %s" % (err or out).strip())
-        return parse_drbdsetup_json(out)
-    names = {}
-    rc, out, err = run(["drbdadm", "sh-resources"])
-    for name in out.split() if rc == 0 else []:
-        rc, minor, err = run(["drbdadm", "sh-minor", name])
-        if rc == 0 and minor.strip().isdigit():
-            names[int(minor.strip())] = name
-    return parse_proc_drbd(proc_drbd_text, names)
-
-
 def split_brain_marks(directory=SPLIT_BRAIN_DIR):
     """{resource name: when DRBD found the split brain} from the split-brain handler's files."""
     marks = {}
@@ -171,13 +151,3 @@ def mark_split_brains(resources, marks):
         if res["name"] in marks and res["connection"] != "Connected":
             res["split_brain"] = marks[res["name"]]
     return resources
-
-
-def collect_on_node(run, proc_path="/proc/drbd", marks_dir=SPLIT_BRAIN_DIR):
-    """DRBD volumes on this node, [] when the DRBD module is not loaded (a pair without DRBD)."""
-    try:
-        with open(proc_path) as handle:
-            text = handle.read()
-    except (IOError, OSError):
-        return []
-    return mark_split_brains(collect(run, text), split_brain_marks(marks_dir))

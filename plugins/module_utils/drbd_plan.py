@@ -252,3 +252,10 @@ def split_brain_plan(volumes_by_node, resource, discard):
     if keep["connection"] == "StandAlone":
         plan["survivor_commands"].append(["drbdadm", "connect", resource])
     return plan
+
+
+def drbd_resource_in(resources, name):
+    """Whether the parsed CIB (or its resources section) has a Pacemaker resource for DRBD resource name
+    (ocf:linbit:drbd's drbd_resource parameter)."""
+    return any(nvpair.get("name") == "drbd_resource" and nvpair.get("value") == name
+               for nvpair in resources.iter("nvpair"))

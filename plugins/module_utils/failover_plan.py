@@ -92,3 +92,11 @@ def plan_failover(status, requested, target=None, drbd=None):
     if problems:
         raise FailoverRefused("; ".join(problems))
     return plan
+
+
+def move_constraints_left(constraints, group_ids):
+    """The groups that still have a constraint crm_resource --move or --ban made (cli-prefer-GROUP,
+    cli-ban-GROUP-on-NODE), in the parsed CIB or its constraints section."""
+    ids = set(elem.get("id") for elem in constraints.iter() if elem.get("id"))
+    return [g for g in group_ids
+            if "cli-prefer-%s" % g in ids or any(i.startswith("cli-ban-%s-" % g) for i in ids)]

@@ -327,24 +327,21 @@ from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import (
     stopped_first,
     without_history_of,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import run_with_node
 
 
-def active_resources(module):
+def active_resources(node):
     """Ids of the resources that run (or are starting or stopping) on any node."""
-    return set(r["id"] for r in read_status(module)["resources"] if r["active"])
+    return set(r["id"] for r in node.status()["resources"] if r["active"])
 
 
-def read_live(module):
-    rc, live, err = module.run_command(["cibadmin", "--query"])
-    if rc != 0:
-        module.fail_json(msg="cibadmin --query failed (rc=%d): %s" % (rc, (err or live).strip()), rc=rc)
-    return live
+def read_live(node):
+    return node.cib(failure="cibadmin --query failed (rc={rc}): {said}")
 
 
-def stop_before_removal(module, live, result):
+def stop_before_removal(module, node, live, result):
     """Stop the resources this plan removes that run; return their ids (stopped, or to stop in check mode)."""
-    active = active_resources(module) if result["removed"] else set()
+    active = active_resources(node) if result["removed"] else set()
     running = [r for r in result["removed"] if set(r["ids"]) & active]
     if not running:
         return []
@@ -358,26 +355,64 @@ def stop_before_removal(module, live, result):
     inside = set(i for r in running for i in r["ids"])
     # A real configuration error is refused before anything stops.
     try:
-        verify_and_apply(module.run_command, live, without_history_of(result["candidate"], inside), apply=False)
+        verify_and_apply(node, live, without_history_of(result["candidate"], inside), apply=False)
     except ApplyError as exc:
         module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=result["changes"])
     if module.check_mode:
         return ids
     try:
-        verify_and_apply(module.run_command, live, stopped_first(live, ids))
+        verify_and_apply(node, live, stopped_first(live, ids))
     except ApplyError as exc:
         module.fail_json(msg="could not stop %s before removing it: %s" % (", ".join(ids), exc.args[0]),
                          verify_output=exc.args[1])
     deadline = time.time() + module.params["stop_timeout"]
-    left = inside & active_resources(module)
+    left = inside & active_resources(node)
     while left and time.time() < deadline:
         time.sleep(1)
-        left = inside & active_resources(module)
+        left = inside & active_resources(node)
     if left:
         still = ", ".join(sorted(left))
         module.fail_json(msg="%s still run%s %d s after target-role=Stopped; they stay configured and "
                              "stopped, nothing was removed" % (still, "s" if len(left) == 1 else "", module.params["stop_timeout"]))
     return ids
+
+
+def apply(module, node, desired):
+    """Plan, stop what is removed and runs, apply; exits the module."""
+    live = read_live(node)
+    try:
+        result = plan(live, desired)
+    except PlanError as exc:
+        module.fail_json(msg=str(exc))
+
+    if not result["changed"]:
+        module.exit_json(changed=False, changes=[], stopped=[])
+
+    stopped = stop_before_removal(module, node, live, result)
+    changes = ["stop %s (it runs; removed next)" % rsc_id for rsc_id in stopped] + result["changes"]
+    if stopped and not module.check_mode:
+        # Planned again on the CIB as it is now: the stop changed it.
+        live = read_live(node)
+        try:
+            result = plan(live, desired)
+        except PlanError as exc:
+            module.fail_json(msg=str(exc))
+
+    try:
+        verify_output = verify_and_apply(node, live, result["candidate"],
+                                         verify=module.params["verify"], apply=not module.check_mode)
+    except ApplyError as exc:
+        module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=changes)
+
+    module.exit_json(
+        changed=True,
+        changes=changes,
+        stopped=stopped,
+        verify_output=verify_output,
+        diff=dict(before_header="live CIB", after_header="planned CIB",
+                  before=result["before"], after=result["after"]),
+    )
+
 
 
 def main():
@@ -418,39 +453,7 @@ def main():
         if not module.get_bin_path(tool):
             module.fail_json(msg="%s not found: install pacemaker-cli-utils on this node" % tool)
 
-    live = read_live(module)
-    try:
-        result = plan(live, desired)
-    except PlanError as exc:
-        module.fail_json(msg=str(exc))
-
-    if not result["changed"]:
-        module.exit_json(changed=False, changes=[], stopped=[])
-
-    stopped = stop_before_removal(module, live, result)
-    changes = ["stop %s (it runs; removed next)" % rsc_id for rsc_id in stopped] + result["changes"]
-    if stopped and not module.check_mode:
-        # Planned again on the CIB as it is now: the stop changed it.
-        live = read_live(module)
-        try:
-            result = plan(live, desired)
-        except PlanError as exc:
-            module.fail_json(msg=str(exc))
-
-    try:
-        verify_output = verify_and_apply(module.run_command, live, result["candidate"],
-                                         verify=module.params["verify"], apply=not module.check_mode)
-    except ApplyError as exc:
-        module.fail_json(msg=exc.args[0], verify_output=exc.args[1], changes=changes)
-
-    module.exit_json(
-        changed=True,
-        changes=changes,
-        stopped=stopped,
-        verify_output=verify_output,
-        diff=dict(before_header="live CIB", after_header="planned CIB",
-                  before=result["before"], after=result["after"]),
-    )
+    run_with_node(module, lambda module, node: apply(module, node, desired))
 
 
 if __name__ == "__main__":

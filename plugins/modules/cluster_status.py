@@ -31,6 +31,13 @@ options:
     type: str
     choices: [auto, "off"]
     default: auto
+  settle_groups:
+    description:
+      - Groups (or top-level resources) whose settling the return value RV(settle_problems) reports, for a wait with C(until).
+      - Settled means each runs whole on one node and no resource has a start, stop, promote or demote running.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -52,6 +59,16 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ status.verdict }}: {{ status.reasons | join('; ') }}"
   when: status.verdict != 'available'
+
+- name: Wait until the group services runs whole on one node and nothing is starting or stopping
+  twonode.ha.cluster_status:
+    drbd: "off"
+    settle_groups: [services]
+  register: settled
+  until: settled.settle_problems | length == 0
+  retries: 24
+  delay: 5
+  run_once: true
 """
 
 RETURN = r"""
@@ -66,6 +83,16 @@ reasons:
   type: list
   elements: str
   sample: ["node node2 is offline", "corosync link 1 to node2 is disconnected"]
+settle_problems:
+  description:
+    - What keeps the cluster from having settled, in plain words; empty once every group named in
+      I(settle_groups) runs whole on one node and no resource (fence devices and clones included) has an
+      operation running.
+    - When the local stack does not answer, why, in the words of C(crm_mon).
+  returned: always
+  type: list
+  elements: str
+  sample: ["group services: 2 of 3 resources run", "resource nginx is starting on node1"]
 stack_running:
   description: Whether Pacemaker answered on this node.
   returned: always
@@ -154,81 +181,64 @@ maintenance:
   type: dict
 """
 
-import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon, stonith_resources
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import stonith_resources
 from ansible_collections.twonode.ha.plugins.module_utils.fence_check import stonith_devices, unfenceable_nodes
-from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, verdict
+from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, settle_problems, verdict
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import CommandFailed, NodeError, run_with_node
 
-
-def read_drbd(module):
-    try:
-        return collect_on_node(module.run_command)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(drbd=dict(type="str", choices=["auto", "off"], default="auto")),
-        supports_check_mode=True,
-    )
-    status = None
-    rc, out, err = module.run_command(["crm_mon", "--one-shot", "--output-as=xml", "--inactive", "--fence-history=2"])
-    if rc == 0:
-        try:
-            status = parse_crm_mon(out)
-        except ValueError as exc:
-            module.fail_json(msg="cannot read crm_mon's output: %s" % exc)
-
-    links = None
-    rc, out, err = module.run_command(["corosync-cfgtool", "-s"])
-    if rc == 0:
-        try:
-            links = parse_cfgtool_status(out)
-        except ValueError:
-            links = None
-
-    drbd = []
-    if module.params["drbd"] == "auto" and os.path.exists("/proc/drbd"):
-        drbd = read_drbd(module)
-
-    local_node = socket.gethostname()
-    if status is not None:
-        rc, out, err = module.run_command(["crm_node", "--name"])
-        local_node = out.strip() if rc == 0 and out.strip() else local_node
-    names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
-                       if str(n.get("id", "")).isdigit())
-    unfenceable = None
-    if status is not None:
-        rc, out, err = module.run_command(["cibadmin", "--query", "--scope", "resources"])
-        if rc == 0:
-            try:
-                started = [d["id"] for d in stonith_resources(status) if d["active"]]
-                unfenceable = unfenceable_nodes(stonith_devices(out), started, list(status["nodes"]))
-            except ValueError:
-                unfenceable = None
-    result_verdict, reasons = verdict(status, links, drbd, names_by_id, unfenceable)
-
-    empty = {"nodes": {}, "resources": [], "failures": [], "fail_counts": [], "fence_history": [],
+# What the status says when the local stack does not answer.
+NO_STATUS = {"nodes": {}, "resources": [], "failures": [], "fail_counts": [], "fence_history": [],
              "quorate": False, "dc": None, "dc_version": None, "mixed_version": False,
              "maintenance_mode": False, "bans": []}
-    status = status or empty
+
+
+def unfenceable(node, status):
+    """Nodes no started fence device can fence; None when the configured devices cannot be read."""
+    try:
+        devices = stonith_devices(node.cib("resources"))
+    except (NodeError, ValueError):
+        return None
+    started = [d["id"] for d in stonith_resources(status) if d["active"]]
+    return unfenceable_nodes(devices, started, list(status["nodes"]))
+
+
+def read(module, node):
+    """Everything the node can tell; the parts whose tool does not answer are left out."""
+    status, stack_problem = None, None
+    try:
+        status = node.status(fence_history=True)
+    except CommandFailed as exc:
+        stack_problem = str(exc)
+    try:
+        links = node.links()
+    except NodeError:
+        links = None
+    drbd = node.drbd() if module.params["drbd"] == "auto" else []
+    local_node = (node.name() if status is not None else None) or socket.gethostname()
+    names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
+                       if str(n.get("id", "")).isdigit())
+    fence_gaps = unfenceable(node, status) if status is not None else None
+    result_verdict, reasons = verdict(status, links, drbd, names_by_id, fence_gaps)
+    # A wait on these groups goes on while this is not empty; a stopped stack is one more reason to wait.
+    unsettled = settle_problems(status, module.params["settle_groups"]) if status is not None else [stack_problem]
+
+    stack_running = status is not None
+    status = status or NO_STATUS
     groups = dict((key, {"members": g["members"], "nodes": sorted(g["nodes"]), "running": g["running"],
                          "wanted": g["wanted"], "kind": g["kind"]}) for key, g in groups_of(status).items())
     link_list = []
     for link in (links or {}).get("links", []):
         link_list.append({"link": link["link"], "address": link["addr"],
                           "peers": dict((names_by_id.get(nid, str(nid)), state) for nid, state in link["peers"].items())})
-    module.exit_json(
+    return dict(
         changed=False,
         verdict=result_verdict,
         reasons=reasons,
-        stack_running=status is not empty,
+        settle_problems=unsettled,
+        stack_running=stack_running,
         local_node=local_node,
         quorate=status["quorate"],
         dc=status["dc"],
@@ -252,6 +262,17 @@ def main():
             "unmanaged": sorted(r["id"] for r in status["resources"] if not r["managed"]),
         },
     )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            drbd=dict(type="str", choices=["auto", "off"], default="auto"),
+            settle_groups=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**run_with_node(module, read))
 
 
 if __name__ == "__main__":

@@ -157,9 +157,9 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     describe_signature,
+    drbd_resource_in,
     LINKED,
     first_sync_action,
     metadata_action,
@@ -167,55 +167,54 @@ from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     parse_blkid_export,
     parse_get_gi,
 )
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import CommandFailed, NodeError, run_with_node
+
+# blkid -p exits 2 when it finds no signature.
+BLKID_NOTHING = 2
 
 
 class Drbd(object):
-    """drbdadm for one resource, through the module's runner."""
+    """One DRBD resource on the node."""
 
-    def __init__(self, module, name):
-        self.module = module
+    def __init__(self, node, name):
+        self.node = node
         self.name = name
-
-    def run(self, *args, **kwargs):
-        return self.module.run_command(list(args), **kwargs)
-
-    def must(self, *args, **kwargs):
-        rc, out, err = self.run(*args, **kwargs)
-        if rc != 0:
-            self.module.fail_json(msg="%s failed (rc %d): %s" % (" ".join(args), rc, (err or out).strip()))
-        return out
 
     def state(self):
         """{role, disk, peer_disk, connection, sync_percent, sync_finish}; role None when the resource is down."""
-        rc, role, dummy = self.run("drbdadm", "role", self.name)
+        rc, role, dummy = self.node.run(["drbdadm", "role", self.name])
         if rc != 0:
             return dict(name=self.name, role=None, disk=None, peer_disk=None, connection="down", sync_percent=None, sync_finish=None)
-        dstate = self.must("drbdadm", "dstate", self.name).strip().split("/")
-        cstate = self.must("drbdadm", "cstate", self.name).strip()
+        dstate = self.node.must(["drbdadm", "dstate", self.name]).strip().split("/")
+        cstate = self.node.must(["drbdadm", "cstate", self.name]).strip()
         result = dict(name=self.name, role=role.strip(), disk=dstate[0], peer_disk=dstate[1] if len(dstate) > 1 else None,
                       connection=cstate, sync_percent=None, sync_finish=None)
+        # The resync's progress is a detail: without it the state is still right.
         try:
-            with open("/proc/drbd") as handle:
-                proc = handle.read()
-        except IOError:
-            proc = ""
-        try:
-            for volume in collect(self.module.run_command, proc):
-                if volume["name"] == self.name:
-                    result.update(sync_percent=volume["sync_percent"], sync_finish=volume["sync_finish"])
-        except ValueError:
-            pass
+            volumes = self.node.drbd()
+        except NodeError:
+            volumes = []
+        for volume in volumes:
+            if volume["name"] == self.name:
+                result.update(sync_percent=volume["sync_percent"], sync_finish=volume["sync_finish"])
         return result
 
     def current_uuid(self):
         """This node's current generation id, or None when there is no metadata (or DRBD 9 hides it)."""
-        rc, out, dummy = self.run("drbdadm", "get-gi", self.name)
+        rc, out, dummy = self.node.run(["drbdadm", "get-gi", self.name])
         return parse_get_gi(out) if rc == 0 else None
 
     def managed_by_cluster(self):
         """Whether a Pacemaker resource (ocf:linbit:drbd) runs this DRBD resource."""
-        rc, out, dummy = self.run("cibadmin", "--query", "--scope", "resources")
-        return rc == 0 and ('name="drbd_resource" value="%s"' % self.name) in out
+        try:
+            return drbd_resource_in(self.node.cib_tree("resources"), self.name)
+        except NodeError:
+            return False
+
+    def blkid(self, device, failure):
+        """(blkid's rc, the signatures it found) for a device; failure words a blkid that cannot read it."""
+        rc, out = self.node.ask(["blkid", "-p", "-o", "export", device], failure, ok=(0, BLKID_NOTHING))
+        return rc, parse_blkid_export(out) if rc == 0 else {}
 
 
 def disk_in_use(disk):
@@ -231,6 +230,7 @@ def disk_in_use(disk):
 
 def bring_up(module, drbd):
     p = module.params
+    node = drbd.node
     if not p["disk"]:
         module.fail_json(msg="disk is required with state=up")
     if not os.path.exists(p["disk"]):
@@ -238,11 +238,8 @@ def bring_up(module, drbd):
     before = drbd.state()
     changed = False
     metadata = "kept"
-    rc, out, err = drbd.run("blkid", "-p", "-o", "export", p["disk"])
-    if rc not in (0, 2):
-        module.fail_json(msg="blkid could not read %s: %s. Nothing was changed." % (p["disk"], (err or out).strip()))
-    found = parse_blkid_export(out) if rc == 0 else {}
-    probe_rc, probe_out, probe_err = drbd.run("drbdadm", "dstate", drbd.name)
+    dummy, found = drbd.blkid(p["disk"], "blkid could not read %s: {said}. Nothing was changed." % p["disk"])
+    probe_rc, probe_out, probe_err = node.run(["drbdadm", "dstate", drbd.name])
     try:
         present = metadata_present(probe_rc, probe_out + probe_err, before["disk"] not in (None, "Diskless"), found)
     except ValueError as exc:
@@ -261,24 +258,25 @@ def bring_up(module, drbd):
         metadata = "wiped and created" if action == "wipe" else "created"
         if not module.check_mode:
             if action == "wipe":
-                drbd.must("wipefs", "--all", p["disk"])
-                drbd.must("drbdadm", "create-md", "--force", drbd.name)
+                node.must(["wipefs", "--all", p["disk"]])
+                node.must(["drbdadm", "create-md", "--force", drbd.name])
             else:
                 # drbdmeta looks further than blkid (any non-zero bytes where the metadata goes);
                 # it asks before overwriting them, and without a terminal the answer is no.
-                rc, out, err = drbd.run("drbdadm", "create-md", drbd.name, data="no\n")
-                if rc != 0 and "Found some data" in out + err:
-                    module.fail_json(msg="%s holds data where DRBD keeps its metadata (drbdmeta found some at the "
-                                         "end of the disk). Refusing to overwrite it. If the data is expendable, "
-                                         "add %s to drbd_wipe_disks. Nothing was changed." % (p["disk"], p["disk"]))
-                if rc != 0:
-                    module.fail_json(msg="drbdadm create-md %s failed (rc %d): %s" % (drbd.name, rc, (err or out).strip()))
-    adjusted = [line for line in drbd.must("drbdadm", "-d", "adjust", drbd.name).splitlines() if line.strip()] \
+                try:
+                    node.must(["drbdadm", "create-md", drbd.name], data="no\n")
+                except CommandFailed as exc:
+                    if "Found some data" in exc.out + exc.err:
+                        module.fail_json(msg="%s holds data where DRBD keeps its metadata (drbdmeta found some at the "
+                                             "end of the disk). Refusing to overwrite it. If the data is expendable, "
+                                             "add %s to drbd_wipe_disks. Nothing was changed." % (p["disk"], p["disk"]))
+                    raise
+    adjusted = [line for line in node.must(["drbdadm", "-d", "adjust", drbd.name]).splitlines() if line.strip()] \
         if metadata == "kept" else ["drbdadm up %s" % drbd.name]
     if adjusted:
         changed = True
         if not module.check_mode:
-            drbd.must("drbdadm", "adjust", drbd.name)
+            node.must(["drbdadm", "adjust", drbd.name])
     after = drbd.state() if not module.check_mode else before
     return dict(changed=changed, metadata=metadata, adjusted=adjusted, status=after,
                 reason="metadata %s; %s" % (metadata, "configuration applied" if adjusted else "configuration in effect"),
@@ -287,6 +285,7 @@ def bring_up(module, drbd):
 
 def first_sync(module, drbd):
     p = module.params
+    node = drbd.node
     deadline = time.time() + p["connect_timeout"]
     current = drbd.state()
     if current["role"] is None:
@@ -295,7 +294,7 @@ def first_sync(module, drbd):
     while current["connection"] not in LINKED and time.time() < deadline:
         time.sleep(2)
         current = drbd.state()
-    device = drbd.must("drbdadm", "sh-dev", drbd.name).strip()
+    device = node.must(["drbdadm", "sh-dev", drbd.name]).strip()
     try:
         # The filesystem check needs the device readable, so it is repeated once primary.
         steps, reason = first_sync_action(current["disk"], current["peer_disk"], current["connection"],
@@ -305,30 +304,32 @@ def first_sync(module, drbd):
                          status=current)
     done = []
     if steps and not module.check_mode:
-        drbd.must("drbdadm", "primary", "--force", drbd.name)
+        node.must(["drbdadm", "primary", "--force", drbd.name])
         done.append("primary")
         problem = None
-        rc, out, err = drbd.run("blkid", "-p", "-o", "export", device)
-        if rc not in (0, 2):
-            problem = "blkid could not read %s: %s" % (device, (err or out).strip())
-        elif "mkfs" in steps and rc == 2:
-            mkfs = ["mkfs.%s" % p["filesystem"], "-q"] + list(p["mkfs_options"]) + [device]
-            rc, out, err = drbd.run(*mkfs)
-            if rc != 0:
-                problem = "%s failed (rc %d): %s" % (" ".join(mkfs), rc, (err or out).strip())
-            else:
+        try:
+            rc, found = drbd.blkid(device, "blkid could not read %s: {said}" % device)
+            if "mkfs" in steps and rc == BLKID_NOTHING:
+                node.must(["mkfs.%s" % p["filesystem"], "-q"] + list(p["mkfs_options"]) + [device])
                 done.append("mkfs")
-        elif "mkfs" in steps:
-            reason += "; %s already holds %s, no filesystem created" % (
-                device, describe_signature(parse_blkid_export(out)))
+            elif "mkfs" in steps:
+                reason += "; %s already holds %s, no filesystem created" % (device, describe_signature(found))
+        except CommandFailed as exc:
+            problem = str(exc)
         # Secondary again also after a failure: where DRBD is primary is Pacemaker's decision.
-        drbd.must("drbdadm", "secondary", drbd.name)
+        node.must(["drbdadm", "secondary", drbd.name])
         done.append("secondary")
         if problem:
             module.fail_json(msg=problem, steps=done)
     after = drbd.state() if done else current
     return dict(changed=bool(steps), steps=done or steps, reason=reason, status=after,
                 diff=dict(before="%s: %s\n" % (drbd.name, current), after="%s: %s\n" % (drbd.name, after)))
+
+
+def converge(module, node):
+    drbd = Drbd(node, module.params["name"])
+    node.must(["drbdadm", "dump", drbd.name], "DRBD resource %s is not configured on this node: {said}" % drbd.name)
+    return bring_up(module, drbd) if module.params["state"] == "up" else first_sync(module, drbd)
 
 
 def main():
@@ -346,12 +347,7 @@ def main():
         required_if=[("state", "up", ["disk"])],
         supports_check_mode=True,
     )
-    drbd = Drbd(module, module.params["name"])
-    rc, out, err = drbd.run("drbdadm", "dump", drbd.name)
-    if rc != 0:
-        module.fail_json(msg="DRBD resource %s is not configured on this node: %s" % (drbd.name, (err or out).strip()))
-    result = bring_up(module, drbd) if module.params["state"] == "up" else first_sync(module, drbd)
-    module.exit_json(**result)
+    module.exit_json(**run_with_node(module, converge))
 
 
 if __name__ == "__main__":

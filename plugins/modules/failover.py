@@ -80,46 +80,32 @@ elapsed:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
 from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import (
     FailoverRefused,
     group_arrived,
     movable_groups,
+    move_constraints_left,
     plan_failover,
 )
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import CommandFailed, run_with_node
 
 
-def clear(module, group_id):
-    rc, out, err = module.run_command(["crm_resource", "--resource", group_id, "--clear"])
-    if rc != 0:
-        module.fail_json(msg="could not remove the move constraint of %s: %s" % (group_id, (err or out).strip()))
+def clear(node, group_id):
+    node.must(["crm_resource", "--resource", group_id, "--clear"],
+              "could not remove the move constraint of %s: {said}" % group_id)
 
 
-def leftover_constraints(module, group_ids):
-    rc, out, err = module.run_command(["cibadmin", "--query", "--scope", "constraints"])
-    if rc != 0:
-        module.fail_json(msg="the groups moved, but the constraints could not be read to check that the move's are "
-                             "gone: %s" % (err or out).strip())
-    return [g for g in group_ids if 'id="cli-prefer-%s"' % g in out or 'id="cli-ban-%s-' % g in out]
+def leftover_constraints(node, group_ids):
+    constraints = node.cib_tree("constraints", "the groups moved, but the constraints could not be read to check "
+                                               "that the move's are gone: {said}")
+    return move_constraints_left(constraints, group_ids)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            group=dict(type="list", elements="str", required=True),
-            to=dict(type="str"),
-            timeout=dict(type="int", default=120),
-        ),
-        supports_check_mode=True,
-    )
-    status = read_status(module)
+def move(module, node):
+    """Check, move, wait, clear; exits the module."""
+    status = node.status()
     try:
-        drbd = collect_on_node(module.run_command)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    try:
-        plan = plan_failover(status, module.params["group"], module.params["to"], drbd)
+        plan = plan_failover(status, module.params["group"], module.params["to"], node.drbd())
     except FailoverRefused as exc:
         module.fail_json(msg="refusing to move: %s. Nothing was changed." % exc)
     moves = [p for p in plan if p["move"]]
@@ -131,31 +117,32 @@ def main():
     start = time.time()
     # The lifetime keeps a forgotten constraint from pinning the group if this run dies midway.
     lifetime = "PT%dS" % (module.params["timeout"] + 300)
-    for move in moves:
-        rc, out, err = module.run_command(["crm_resource", "--resource", move["group"], "--move", "--node",
-                                           move["to"], "--lifetime", lifetime])
-        if rc != 0:
+    for step in moves:
+        try:
+            node.must(["crm_resource", "--resource", step["group"], "--move", "--node", step["to"],
+                       "--lifetime", lifetime], "crm_resource could not move %s: {said}" % step["group"])
+        except CommandFailed:
             for done in moves:
-                clear(module, done["group"])
-            module.fail_json(msg="crm_resource could not move %s: %s" % (move["group"], (err or out).strip()))
+                clear(node, done["group"])
+            raise
     seconds = {}
     deadline = start + module.params["timeout"]
     while len(seconds) < len(moves) and time.time() < deadline:
-        status = read_status(module)
-        for move in moves:
-            if move["group"] not in seconds and group_arrived(status, move["group"], move["to"]):
-                seconds[move["group"]] = round(time.time() - start, 1)
+        status = node.status()
+        for step in moves:
+            if step["group"] not in seconds and group_arrived(status, step["group"], step["to"]):
+                seconds[step["group"]] = round(time.time() - start, 1)
         time.sleep(0.5)
-    for move in moves:
-        clear(module, move["group"])
+    for step in moves:
+        clear(node, step["group"])
     late = [m["group"] for m in moves if m["group"] not in seconds]
     if late:
         module.fail_json(msg="%s did not run on the target within %d s; the move constraints were removed, "
                              "check the cluster (twonode.ha.cluster_status)" % (", ".join(late), module.params["timeout"]))
-    left = leftover_constraints(module, [m["group"] for m in moves])
+    left = leftover_constraints(node, [m["group"] for m in moves])
     if left:
         module.fail_json(msg="move constraints remain for %s" % ", ".join(left))
-    groups = movable_groups(read_status(module))
+    groups = movable_groups(node.status())
     gone = [m["group"] for m in moves if m["group"] not in groups]
     if gone:
         module.fail_json(msg="%s no longer in the cluster's status after the move" % ", ".join(gone))
@@ -166,6 +153,18 @@ def main():
     module.exit_json(changed=True, unchanged=unchanged, elapsed=round(time.time() - start, 1),
                      moved=[dict(group=m["group"], to=m["to"], seconds=seconds[m["group"]], **{"from": m["from"]})
                             for m in moves])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            group=dict(type="list", elements="str", required=True),
+            to=dict(type="str"),
+            timeout=dict(type="int", default=120),
+        ),
+        supports_check_mode=True,
+    )
+    run_with_node(module, move)
 
 
 if __name__ == "__main__":

@@ -152,6 +152,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.fence_check import (
     stonith_devices,
     unchanged,
 )
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import Node, NodeError
 
 
 def main():
@@ -164,27 +165,26 @@ def main():
         ),
         supports_check_mode=True,
     )
+    node = Node(module.run_command)
     devices = desired_devices(module.params["devices"])
-    current = []
-    rc, out, err = module.run_command(["cibadmin", "--query", "--scope", "resources"])
-    if rc == 0:
-        try:
-            current = stonith_devices(out)
-        except ValueError:
-            current = []
+    # Without the running devices every device is asked (the cluster may not run yet).
+    try:
+        current = stonith_devices(node.cib("resources"))
+    except (NodeError, ValueError):
+        current = []
     for device in devices + current:
         module.no_log_values.update(secret_values(device))
     skipped = [d["id"] for d in devices if module.params["only_changed"] and unchanged(d, current)]
 
     results = []
-    for device, node, plug in checks_from([d for d in devices if d["id"] not in skipped], module.params["node"]):
+    for device, target, plug in checks_from([d for d in devices if d["id"] not in skipped], module.params["node"]):
         agent = module.get_bin_path(device["agent"], opt_dirs=["/usr/sbin"])
         if agent is None:
-            results.append(judge(device, node, plug, 1, "", "fence agent %s is not installed" % device["agent"]))
+            results.append(judge(device, target, plug, 1, "", "fence agent %s is not installed" % device["agent"]))
             continue
-        rc, out, err = module.run_command(["timeout", str(module.params["timeout"]), agent],
-                                          data=agent_stdin(device["params"], plug), binary_data=True)
-        results.append(judge(device, node, plug, rc, out, err))
+        rc, out, err = node.run(["timeout", str(module.params["timeout"]), agent],
+                                data=agent_stdin(device["params"], plug), binary_data=True)
+        results.append(judge(device, target, plug, rc, out, err))
 
     problems = [p for p in (problem(r) for r in results) if p]
     if problems:

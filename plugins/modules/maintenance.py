@@ -114,8 +114,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.cib_apply import ApplyError, verify_and_apply
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import read_status, unsettled
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect_on_node
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import unsettled
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
 from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import (
     MaintenanceError,
@@ -124,20 +123,14 @@ from ansible_collections.twonode.ha.plugins.module_utils.maintenance_plan import
     plan,
     standby_outage,
 )
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import run_with_node
 
 
-def read_drbd(module):
-    try:
-        return collect_on_node(module.run_command)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-
-
-def still_moving(module, node, groups_move=True):
-    """What keeps a node's standby from being complete: resources on it, and (when the peer can take
+def still_moving(node, name, groups_move=True):
+    """What keeps node name's standby from being complete: resources on it, and (when the peer can take
     them) groups not yet running elsewhere."""
-    status = read_status(module)
-    waiting = [r["id"] for r in status["resources"] if node in r["nodes"]]
+    status = node.status()
+    waiting = [r["id"] for r in status["resources"] if name in r["nodes"]]
     if groups_move:
         waiting += ["%s (not running yet)" % key for key, g in sorted(groups_of(status).items())
                     if g["running"] < g["wanted"]]
@@ -145,6 +138,49 @@ def still_moving(module, node, groups_move=True):
     waiting += ["%s (%s)" % (rsc_id, (role or "changing").lower()) for rsc_id, role, _nodes in unsettled(status)
                 if rsc_id not in waiting]
     return waiting
+
+
+def switch(module, node):
+    """Plan, refuse a standby that would stop the groups, apply, wait for the standby; exits the module."""
+    p = module.params
+    live = node.cib(failure="cannot read the CIB (is the cluster running on this node?): {said}")
+    try:
+        end = expiry_end(p["expiry"], p["ends"], datetime.datetime.now(datetime.timezone.utc)) \
+            if p["state"] == "on" else None
+        before = current(live, p["scope"], p["name"])
+        candidate, changed, words = plan(live, p["scope"], p["name"], p["state"], end)
+    except MaintenanceError as exc:
+        module.fail_json(msg="%s. Nothing was changed." % exc)
+
+    outage = None
+    if changed and p["scope"] == "node" and p["state"] == "on":
+        outage = standby_outage(node.status(), p["name"], node.drbd())
+        if outage and not p["force"]:
+            module.fail_json(msg="refusing standby: %s. The groups would stop. Nothing was changed; "
+                                 "force=true accepts the outage." % outage)
+
+    diff = dict(before="%s maintenance: %s%s\n" % (p["scope"], "on" if before["on"] else "off",
+                                                   " until %s" % before["until"] if before["until"] else ""),
+                after="%s maintenance: %s%s\n" % (p["scope"], p["state"], " until %s" % end if end else ""))
+    if changed:
+        try:
+            verify_and_apply(node, live, candidate, apply=not module.check_mode)
+        except ApplyError as exc:
+            module.fail_json(msg=exc.args[0], verify_output=exc.args[1])
+
+    if changed and not module.check_mode and p["scope"] == "node" and p["state"] == "on":
+        # Standby moves everything away (fence devices too); done when nothing runs there and every
+        # group runs again on the other node, or, when force accepted an outage, when the node is empty.
+        deadline = time.time() + p["timeout"]
+        left = still_moving(node, p["name"], groups_move=not outage)
+        while left and time.time() < deadline:
+            time.sleep(1)
+            left = still_moving(node, p["name"], groups_move=not outage)
+        if left:
+            module.fail_json(msg="node %s is in standby but after %d s still waiting for: %s"
+                                 % (p["name"], p["timeout"], ", ".join(left)))
+    module.exit_json(changed=changed, state=p["state"], ends=end, message=words, diff=diff)
+
 
 
 def main():
@@ -162,46 +198,7 @@ def main():
         mutually_exclusive=[("expiry", "ends")],
         supports_check_mode=True,
     )
-    p = module.params
-    rc, live, err = module.run_command(["cibadmin", "--query"])
-    if rc != 0:
-        module.fail_json(msg="cannot read the CIB (is the cluster running on this node?): %s" % (err or live).strip())
-    try:
-        end = expiry_end(p["expiry"], p["ends"], datetime.datetime.now(datetime.timezone.utc)) \
-            if p["state"] == "on" else None
-        before = current(live, p["scope"], p["name"])
-        candidate, changed, words = plan(live, p["scope"], p["name"], p["state"], end)
-    except MaintenanceError as exc:
-        module.fail_json(msg="%s. Nothing was changed." % exc)
-
-    outage = None
-    if changed and p["scope"] == "node" and p["state"] == "on":
-        outage = standby_outage(read_status(module), p["name"], read_drbd(module))
-        if outage and not p["force"]:
-            module.fail_json(msg="refusing standby: %s. The groups would stop. Nothing was changed; "
-                                 "force=true accepts the outage." % outage)
-
-    diff = dict(before="%s maintenance: %s%s\n" % (p["scope"], "on" if before["on"] else "off",
-                                                   " until %s" % before["until"] if before["until"] else ""),
-                after="%s maintenance: %s%s\n" % (p["scope"], p["state"], " until %s" % end if end else ""))
-    if changed:
-        try:
-            verify_and_apply(module.run_command, live, candidate, apply=not module.check_mode)
-        except ApplyError as exc:
-            module.fail_json(msg=exc.args[0], verify_output=exc.args[1])
-
-    if changed and not module.check_mode and p["scope"] == "node" and p["state"] == "on":
-        # Standby moves everything away (fence devices too); done when nothing runs there and every
-        # group runs again on the other node, or, when force accepted an outage, when the node is empty.
-        deadline = time.time() + p["timeout"]
-        left = still_moving(module, p["name"], groups_move=not outage)
-        while left and time.time() < deadline:
-            time.sleep(1)
-            left = still_moving(module, p["name"], groups_move=not outage)
-        if left:
-            module.fail_json(msg="node %s is in standby but after %d s still waiting for: %s"
-                                 % (p["name"], p["timeout"], ", ".join(left)))
-    module.exit_json(changed=changed, state=p["state"], ends=end, message=words, diff=diff)
+    run_with_node(module, switch)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 # Makes this checkout importable as ansible_collections.twonode.ha, as ansible loads it, and
 # gives the module tests a fake node (the commands a module runs and their captured output).
-import functools
 import json
 import os
 import sys
@@ -109,14 +108,14 @@ def run_module(monkeypatch, capsys):
 
 @pytest.fixture
 def proc_drbd(monkeypatch, tmp_path, fixture_text):
-    """Points a module's collect_on_node at a captured /proc/drbd, or at none (fixture None: the DRBD
+    """Points pacemaker_cli.Node's DRBD read at a captured /proc/drbd, or at none (fixture None: the DRBD
     kernel module is not loaded), and at an empty split-brain mark directory."""
-    from ansible_collections.twonode.ha.plugins.module_utils import drbd
+    from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import Node
 
-    def use(module, fixture=None):
+    def use(fixture=None):
         path = tmp_path / "proc_drbd"
         if fixture:
             path.write_text(fixture_text(fixture))
-        monkeypatch.setattr(module, "collect_on_node", functools.partial(
-            drbd.collect_on_node, proc_path=str(path), marks_dir=str(tmp_path / "split-brain-marks")))
+        monkeypatch.setattr(Node, "proc_drbd", str(path))
+        monkeypatch.setattr(Node, "split_brain_dir", str(tmp_path / "split-brain-marks"))
     return use

@@ -1,7 +1,7 @@
 """DRBD 8.4's /proc/drbd captured on the VM bed (tests/bed/vms.sh; kernel 6.1, DRBD 8.4.11), and
 DRBD 9's drbdsetup JSON in the format LINBIT's tools print (the bed's kernel has DRBD 8.4)."""
-from ansible_collections.twonode.ha.plugins.module_utils.drbd import collect, collect_on_node, drbd_problems, \
-    mark_split_brains, parse_drbdsetup_json, parse_proc_drbd
+from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems, mark_split_brains, \
+    parse_drbdsetup_json, parse_proc_drbd
 
 
 def test_84_healthy(fixture_text):
@@ -42,23 +42,6 @@ def test_9_syncing(fixture_text):
                        "DRBD r0: the local disk is Inconsistent"]
 
 
-def test_collect_picks_the_reader_by_kernel_version(fixture_text):
-    calls = []
-
-    def run(args):
-        calls.append(args)
-        if args[:2] == ["drbdadm", "sh-resources"]:
-            return 0, "r0\n", ""
-        if args[:2] == ["drbdadm", "sh-minor"]:
-            return 0, "0\n", ""
-        if args[:2] == ["drbdsetup", "status"]:
-            return 0, fixture_text("drbdsetup_9_syncing.json"), ""
-        raise AssertionError(args)
-    assert collect(run, fixture_text("proc_drbd_84_healthy.txt"))[0]["name"] == "r0"
-    assert ["drbdsetup", "status", "--json"] not in calls
-    assert collect(run, "version: 9.2.4 (api:2/proto:86-122)\n")[0]["replication"] == "SyncTarget"
-
-
 def test_84_out_of_sync_is_read(fixture_text):
     (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_disconnected.txt"))
     assert vol["out_of_sync_kib"] == 0
@@ -69,28 +52,6 @@ def test_84_out_of_sync_is_read(fixture_text):
 def test_9_out_of_sync_is_read(fixture_text):
     (vol,) = parse_drbdsetup_json(fixture_text("drbdsetup_9_syncing.json"))
     assert vol["out_of_sync_kib"] == 182140
-
-
-def test_a_split_brain_mark_makes_a_standalone_resource_a_split_brain(tmp_path, fixture_text):
-    """/proc/drbd of both VMs in a real split brain (molecule/vms test_split_brain.py)."""
-    proc = tmp_path / "drbd"
-    proc.write_text(fixture_text("proc_drbd_84_split_brain_primary.txt"))
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    (marks / "r0").write_text("2026-12-03T14:00:00Z\n")
-
-    def run(args):
-        return {"sh-resources": (0, "r0\n", ""), "sh-minor": (0, "0\n", "")}[args[1]]
-    (vol,) = collect_on_node(run, str(proc), str(marks))
-    assert vol["split_brain"] == "2026-12-03T14:00:00Z"
-    assert drbd_problems([vol]) == [
-        "DRBD r0 is in split brain since 2026-12-03T14:00:00Z: both nodes wrote while apart (44 KiB written here "
-        "that the peer does not have), nothing is mirrored until one side's writes are discarded "
-        "(playbooks/splitbrain.yml -e discard=NODE)"]
-    # Without the handler's mark, StandAlone is only "not connected" (an administrator's disconnect).
-    (vol,) = collect_on_node(run, str(proc), str(tmp_path / "none"))
-    assert vol["split_brain"] is None
-    assert drbd_problems([vol])[0].startswith("DRBD r0 is not connected to its peer (StandAlone)")
 
 
 def test_the_standby_side_of_a_split_brain(fixture_text):

@@ -1,9 +1,12 @@
 """DRBD planning: inventory checks, the metadata decision and the first-sync decision.
 blkid and get-gi texts were captured on the VM bed (DRBD 8.4.11, drbd-utils 9.22)."""
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import (
     describe_signature,
+    drbd_resource_in,
     disk_change_error,
     first_sync_action,
     metadata_action,
@@ -203,3 +206,16 @@ def test_split_brain_nothing_to_do_when_connected():
     plan = split_brain_plan({"vm1": [_volume("Primary", "UpToDate", "Connected")],
                              "vm2": [_volume("Secondary", "UpToDate", "Connected")]}, "r0", "vm2")
     assert (plan["needed"], plan["refused"], plan["victim_commands"]) == (False, [], [])
+
+
+def test_a_drbd_resource_pacemaker_runs_is_found_by_its_parameter(fixture_text):
+    resources = ET.fromstring(fixture_text("cib_p2_services_running.xml")).find("configuration/resources")
+    assert not drbd_resource_in(resources, "r0")
+    # ocf:linbit:drbd as resources_plan configures it; the attribute order does not matter.
+    resources.append(ET.fromstring(
+        '<clone id="services-drbd-clone"><primitive id="services-drbd" class="ocf" provider="linbit" type="drbd">'
+        '<instance_attributes id="services-drbd-instance_attributes"><nvpair value="r0" '
+        'id="services-drbd-instance_attributes-drbd_resource" name="drbd_resource"/></instance_attributes>'
+        '</primitive></clone>'))
+    assert drbd_resource_in(resources, "r0")
+    assert not drbd_resource_in(resources, "r1")

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from ansible_collections.twonode.ha.plugins.module_utils import pacemaker_cli
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import plan as cib_plan
 from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import storage_head
 from ansible_collections.twonode.ha.plugins.modules import drbd_resource
@@ -79,6 +80,9 @@ def drbd_node(monkeypatch, clock, fake_node):
         # Only the module's own os and open are replaced (AnsibleModule keeps the real ones).
         monkeypatch.setattr(drbd_resource, "os", fake_os)
         monkeypatch.setattr(drbd_resource, "open", fake_open, raising=False)
+        # /proc/drbd is read by the node layer.
+        monkeypatch.setattr(pacemaker_cli, "open", fake_open, raising=False)
+        monkeypatch.setattr(pacemaker_cli.Node, "split_brain_dir", "/nonexistent/split-brain-marks")
         commands = {DUMP: (0, "", ""), "drbdadm sh-resources": (0, "r0\n", ""), "drbdadm sh-minor r0": (0, "0\n", "")}
         commands.update(answers)
         return fake_node(commands)

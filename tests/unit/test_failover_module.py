@@ -46,7 +46,7 @@ def pair(monkeypatch, clock, proc_drbd, fake_node, fixture_text):
     monkeypatch.setattr(failover, "time", clock)
 
     def node(crm_mon_states, proc="proc_drbd_84_healthy.txt", constraints=None, move=MOVE, **answers):
-        proc_drbd(failover, proc)
+        proc_drbd(proc)
         captured = fixture_text("cib_p2_services_running.xml")
         commands = {
             CRM_MON: [(0, state, "") for state in crm_mon_states],

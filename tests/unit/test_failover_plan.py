@@ -1,10 +1,15 @@
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import parse_proc_drbd
-from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import FailoverRefused, plan_failover
+from ansible_collections.twonode.ha.plugins.module_utils.failover_plan import (
+    FailoverRefused,
+    move_constraints_left,
+    plan_failover,
+)
 
 
 def test_move_to_the_peer(fixture_text):
@@ -62,3 +67,20 @@ def test_a_ban_on_the_target_refuses_and_names_it(fixture_text):
         plan_failover(parse_crm_mon(left), ["services"])
     # the same ban on the node the group leaves does not stop it
     assert plan_failover(parse_crm_mon(text.replace('node="vm2" weight', 'node="vm1" weight')), ["services"])[0]["to"] == "vm2"
+
+
+def test_the_constraints_a_move_or_ban_leaves_are_found_by_id(fixture_text):
+    cib = ET.fromstring(fixture_text("cib_p2_services_running.xml"))
+    constraints = cib.find("configuration/constraints")
+    # The captured CIB's own constraints (fence devices kept off their target, services-prefers-node1) are not a move's.
+    assert move_constraints_left(constraints, ["services"]) == []
+    # As crm_resource --move --lifetime writes it (cli_resource_prefer): its rule's ids start alike but are not it.
+    prefer = ET.fromstring('<rsc_location id="cli-prefer-services" rsc="services" role="Started"><rule '
+                           'id="cli-prefer-rule-services" score="INFINITY"/></rsc_location>')
+    constraints.append(prefer)
+    assert move_constraints_left(constraints, ["services", "web"]) == ["services"]
+    constraints.remove(prefer)
+    constraints.append(ET.fromstring('<rsc_location rsc="services" node="node1" score="-INFINITY" id="cli-ban-services-on-node1"/>'))
+    assert move_constraints_left(cib, ["services"]) == ["services"]
+    # Another group whose name only starts the same keeps its own constraints.
+    assert move_constraints_left(constraints, ["service"]) == []

@@ -88,7 +88,7 @@ def node(monkeypatch, clock, proc_drbd, fake_node, fixture_text):
     monkeypatch.setattr(maintenance, "time", clock)
 
     def make(crm_mon_states=("crm_mon_group_healthy.xml",), proc="proc_drbd_84_healthy.txt", live=None):
-        proc_drbd(maintenance, proc)
+        proc_drbd(proc)
         cib = Cib(live or fixture_text("cib_p2_services_running.xml"))
         answers = cib.answers()
         answers.update({
