@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) twonode.ha contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the cluster role uses: input checks, timing, fence device planning, tool output."""
+"""Filters the cluster role uses: input checks, timing, fence device planning, the status table."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -30,8 +30,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
     start_delay_errors,
     tolerance_errors,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
-from ansible_collections.twonode.ha.plugins.module_utils.health import settle_problems, status_lines
+from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 
@@ -56,22 +55,6 @@ def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fenc
     return errors
 
 
-def _parse(parser, text, what):
-    try:
-        return parser(text)
-    except ValueError as exc:
-        raise AnsibleFilterError("cannot read %s: %s" % (what, exc))
-
-
-def crm_mon_summary(xml_text):
-    return _parse(parse_crm_mon, xml_text, "crm_mon output")
-
-
-def crm_mon_settle_problems(xml_text, group_ids):
-    """What keeps these groups from having settled, from crm_mon's XML; [] when settled."""
-    return settle_problems(crm_mon_summary(xml_text), list(group_ids))
-
-
 class FilterModule(object):
     def filters(self):
         return {
@@ -81,8 +64,6 @@ class FilterModule(object):
             "fence_cib_objects": fence_cib_objects,
             "cluster_node_list": node_list,
             "authkey_source": authkey_source,
-            "crm_mon_summary": crm_mon_summary,
-            "crm_mon_settle_problems": crm_mon_settle_problems,
             "status_lines": status_lines,
             "sbd_errors": sbd_errors,
             "sbd_fence_devices": sbd_fence_devices,

@@ -94,15 +94,22 @@ def clock():
     return FakeClock()
 
 
+def run_main(monkeypatch, capsys, module, run_command, params):
+    """Runs module.main() with params, its commands answered by run_command (the tools it looks for are
+    found in /usr/sbin); returns the JSON result it printed."""
+    monkeypatch.setattr(module.AnsibleModule, "run_command", run_command)
+    monkeypatch.setattr(module.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/sbin/" + name)
+    with patch_module_args(params):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
 @pytest.fixture
 def run_module(monkeypatch, capsys):
-    """Runs module.main() with params against a FakeNode; returns the JSON result it printed."""
+    """run_main against a FakeNode."""
     def run(module, node, params):
-        monkeypatch.setattr(module.AnsibleModule, "run_command", node.run_command)
-        with patch_module_args(params):
-            with pytest.raises(SystemExit):
-                module.main()
-        return json.loads(capsys.readouterr().out)
+        return run_main(monkeypatch, capsys, module, node.run_command, params)
     return run
 
 

@@ -2,10 +2,8 @@
 import json
 import xml.etree.ElementTree as ET
 
-import pytest
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.twonode.ha.plugins.modules import cib
+from conftest import run_main
 
 SECRET = "ipmi-pa55word"
 
@@ -52,12 +50,7 @@ class FakePacemaker:
 
 
 def run_module(monkeypatch, capsys, fake, params):
-    monkeypatch.setattr(cib.AnsibleModule, "run_command", fake.run_command)
-    monkeypatch.setattr(cib.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/sbin/" + name)
-    with patch_module_args(params):
-        with pytest.raises(SystemExit):
-            cib.main()
-    return json.loads(capsys.readouterr().out)
+    return run_main(monkeypatch, capsys, cib, fake.run_command, params)
 
 
 def device(password=SECRET):

@@ -1,10 +1,8 @@
 """The fence_check module against a fake node: the CIB it reads and the agent's status answers."""
 import json
 
-import pytest
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.twonode.ha.plugins.modules import fence_check
+from conftest import run_main
 
 SECRET = "bmc-pa55word"
 
@@ -32,12 +30,7 @@ class FakeNode:
 
 
 def run_module(monkeypatch, capsys, fake, params):
-    monkeypatch.setattr(fence_check.AnsibleModule, "run_command", fake.run_command)
-    monkeypatch.setattr(fence_check.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/sbin/" + name)
-    with patch_module_args(params):
-        with pytest.raises(SystemExit):
-            fence_check.main()
-    return json.loads(capsys.readouterr().out)
+    return run_main(monkeypatch, capsys, fence_check, fake.run_command, params)
 
 
 def test_each_node_asks_the_device_of_its_peer_with_the_secret_on_stdin_only(monkeypatch, capsys):
