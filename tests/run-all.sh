@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# What CI runs: lint, ansible-test sanity, unit tests, the Molecule scenario on a real two-node
-# container cluster on Debian 13 (built, converged twice, verified, fenced, destroyed), and the one
+# What CI runs: lint, ansible-test sanity, unit tests, the collection tarball, the docs (lint and
+# site), the Molecule scenario on a real two-node container cluster on Debian 13 (built, converged
+# twice, verified, fenced, destroyed), and the one
 # on two Debian 12 qemu VMs with DRBD and SBD (built, converged, verified with a power cut, destroyed).
 #   --full  adds what does not fit CI's hour: the VM scenario with its idempotence step and its
 #           long checks (DRBD safety on a spare disk, a real split brain), the container scenario on
@@ -48,6 +49,18 @@ images_pid=$!
 stage "ansible-lint" ansible-lint
 stage "ansible-test sanity" bash tests/sanity.sh
 stage "unit tests" python -m pytest -q -p no:cacheprovider tests/unit
+# What a user installs: the tarball builds from this checkout (galaxy.yml's build_ignore keeps the
+# beds, the venv and the caches out).
+collection_build() {
+  local out rc
+  out=$(mktemp -d)
+  ansible-galaxy collection build --output-path "$out" . && tar -tzf "$out"/twonode-ha-*.tar.gz >/dev/null
+  rc=$?
+  rm -rf "$out"
+  return $rc
+}
+stage "ansible-galaxy collection build" collection_build
+stage "collection docs (antsibull-docs lint, docs site)" bash tests/docs.sh
 images() { wait "$images_pid"; local rc=$?; cat "$images_log"; rm -f "$images_log"; return $rc; }
 stage "node and guest images" images
 # Molecule does not time its phases: its INFO lines get the seconds since the scenario began.

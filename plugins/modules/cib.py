@@ -17,12 +17,13 @@ description:
     C(target-role) and C(is-managed) do not count), verifies the candidate configuration offline
     with C(crm_verify) and applies the difference as one patch with C(crm_diff) and
     C(cibadmin --patch).
-  - Objects you do not list are left alone, unless named in I(absent) or I(purge) is set.
-  - Secret resource parameters belong in C(secrets), which AnsibleModule hides before it logs the
-    module's arguments to the node's journal. Parameters in C(params) whose names contain C(passw),
+  - Objects you do not list are left alone, unless named in O(absent) or O(purge=true) is set.
+  - Secret resource parameters belong in O(resources[].secrets) (likewise for group members and clone
+    primitives), which AnsibleModule hides before it logs the module's arguments to the node's journal.
+    Parameters in O(resources[].params) whose names contain C(passw),
     C(passphrase), C(secret), C(token), C(community), C(api_key), C(private_key) or C(hexadecimal_kg),
-    and any listed in C(secret_params), are masked in the diff and never returned, but only C(secrets)
-    keeps them out of the journal. A removed resource is shown with every parameter value masked.
+    and any listed in O(resources[].secret_params), are masked in the diff and never returned, but only
+    O(resources[].secrets) keeps them out of the journal. A removed resource is shown with every parameter value masked.
   - Uses Pacemaker's own command line tools only; no pcsd.
 version_added: "0.1.0"
 author:
@@ -56,14 +57,14 @@ options:
         type: str
         required: true
       class:
-        description: Agent class, for example C(stonith), C(ocf), C(systemd).
+        description: Agent class, for example V(stonith), V(ocf), V(systemd).
         type: str
         required: true
       provider:
-        description: Agent provider, required for class C(ocf).
+        description: Agent provider, required for class V(ocf).
         type: str
       type:
-        description: Agent name, for example C(fence_ipmilan) or C(IPaddr2).
+        description: Agent name, for example V(fence_ipmilan) or V(IPaddr2).
         type: str
         required: true
       params:
@@ -72,7 +73,7 @@ options:
         default: {}
       secrets:
         description:
-          - Instance attributes whose values are secret (passwords, keys). Set like I(params), but the
+          - Instance attributes whose values are secret (passwords, keys). Set like O(resources[].params), but the
             values are hidden from the node's journal, the module's output and the diff.
         type: dict
         default: {}
@@ -102,7 +103,7 @@ options:
         type: str
         required: true
       members:
-        description: The group's primitives, in start order (same keys as I(resources)).
+        description: The group's primitives, in start order (same keys as O(resources)).
         type: list
         elements: dict
         required: true
@@ -112,14 +113,14 @@ options:
             type: str
             required: true
           class:
-            description: Agent class, for example C(stonith), C(ocf), C(systemd).
+            description: Agent class, for example V(stonith), V(ocf), V(systemd).
             type: str
             required: true
           provider:
-            description: Agent provider, required for class C(ocf).
+            description: Agent provider, required for class V(ocf).
             type: str
           type:
-            description: Agent name, for example C(fence_ipmilan) or C(IPaddr2).
+            description: Agent name, for example V(fence_ipmilan) or V(IPaddr2).
             type: str
             required: true
           params:
@@ -128,7 +129,7 @@ options:
             default: {}
           secrets:
             description:
-              - Instance attributes whose values are secret (passwords, keys). Set like I(params), but the
+              - Instance attributes whose values are secret (passwords, keys). Set like O(groups[].members[].params), but the
                 values are hidden from the node's journal, the module's output and the diff.
             type: dict
             default: {}
@@ -152,7 +153,7 @@ options:
         default: {}
   clones:
     description:
-      - Clones of one primitive; with I(promotable) one instance is promoted (for example DRBD Primary).
+      - Clones of one primitive; with O(clones[].promotable=true) one instance is promoted (for example DRBD Primary).
     type: list
     elements: dict
     default: []
@@ -162,7 +163,7 @@ options:
         type: str
         required: true
       primitive:
-        description: The cloned primitive (same keys as I(resources)).
+        description: The cloned primitive (same keys as O(resources)).
         type: dict
         required: true
         suboptions:
@@ -171,14 +172,14 @@ options:
             type: str
             required: true
           class:
-            description: Agent class, for example C(stonith), C(ocf), C(systemd).
+            description: Agent class, for example V(stonith), V(ocf), V(systemd).
             type: str
             required: true
           provider:
-            description: Agent provider, required for class C(ocf).
+            description: Agent provider, required for class V(ocf).
             type: str
           type:
-            description: Agent name, for example C(fence_ipmilan) or C(IPaddr2).
+            description: Agent name, for example V(fence_ipmilan) or V(IPaddr2).
             type: str
             required: true
           params:
@@ -187,7 +188,7 @@ options:
             default: {}
           secrets:
             description:
-              - Instance attributes whose values are secret (passwords, keys). Set like I(params), but the
+              - Instance attributes whose values are secret (passwords, keys). Set like O(clones[].primitive.params), but the
                 values are hidden from the node's journal, the module's output and the diff.
             type: dict
             default: {}
@@ -215,7 +216,7 @@ options:
         default: {}
   constraints:
     description:
-      - Constraints, each with C(kind) (C(location), C(colocation) or C(order)), C(id) and Pacemaker's
+      - Constraints, each with C(kind) (V(location), V(colocation) or V(order)), C(id) and Pacemaker's
         attributes; C(_) may stand for C(-) in names (C(with_rsc), C(first_action)).
       - "location: C(rsc), C(node), C(score), optional C(role), C(resource-discovery)."
       - "colocation: C(rsc), C(with-rsc), C(score), optional C(rsc-role), C(with-rsc-role)."
@@ -236,13 +237,13 @@ options:
     description:
       - Remove every resource and constraint not listed in this call. Fence devices and the constraints
         on them are never purged.
-      - A resource that runs and would be purged is refused unless I(force) is true (or it is named in
-        I(absent)), so that purging by omission never stops a service unnoticed.
+      - A resource that runs and would be purged is refused unless O(force=true) (or it is named in
+        O(absent)), so that purging by omission never stops a service unnoticed.
     type: bool
     default: false
   force:
     description:
-      - Let I(purge) stop and remove resources that run.
+      - Let O(purge) stop and remove resources that run.
     type: bool
     default: false
   stop_timeout:
@@ -309,7 +310,7 @@ stopped:
   elements: str
   sample: ["shop"]
 verify_output:
-  description: What crm_verify said about the candidate, when it said anything.
+  description: What C(crm_verify) said about the candidate, when it said anything.
   returned: when changes were planned
   type: str
   sample: ""

@@ -16,9 +16,10 @@ description:
     C(drbdsetup status --json) for DRBD 9) on the node it runs on and returns structured data on nodes,
     quorum, corosync links, resources and groups with where they run, failed actions and fail counts,
     fence devices and fencing history, DRBD volumes, maintenance state.
-  - Gives one verdict, C(available), C(degraded) with reasons in plain words, or C(down).
-  - A resource whose start, stop, promote or demote is still running makes the verdict C(degraded)
-    (C(crm_mon) already counts it as active); the pair is C(available) once every operation has finished.
+  - Gives one verdict, RV(verdict=available), RV(verdict=degraded) with RV(reasons) in plain words, or
+    RV(verdict=down).
+  - A resource whose start, stop, promote or demote is still running makes the verdict V(degraded)
+    (C(crm_mon) already counts it as active); the pair is V(available) once every operation has finished.
   - Changes nothing. Works on either node; when the local cluster stack is stopped it says so in the
     verdict instead of failing.
 version_added: "0.1.0"
@@ -27,7 +28,7 @@ author:
 options:
   drbd:
     description:
-      - Whether to read DRBD status (C(auto) reads it when C(/proc/drbd) exists).
+      - Whether to read DRBD status (V(auto) reads it when C(/proc/drbd) exists).
     type: str
     choices: [auto, "off"]
     default: auto
@@ -73,12 +74,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 verdict:
-  description: C(available), C(degraded) or C(down).
+  description: V(available), V(degraded) or V(down).
   returned: always
   type: str
   sample: degraded
 reasons:
-  description: Why the verdict is not C(available), in plain words.
+  description: Why the verdict is not V(available), in plain words; empty when it is.
   returned: always
   type: list
   elements: str
@@ -94,23 +95,27 @@ settle_problems:
   elements: str
   sample: ["group services: 2 of 3 resources run", "resource nginx is starting on node1"]
 stack_running:
-  description: Whether Pacemaker answered on this node.
+  description: Whether Pacemaker answered on this node. When it did not, the cluster fields below are empty.
   returned: always
   type: bool
+  sample: true
 local_node:
-  description: Name of the node the module ran on.
+  description: Name of the node the module ran on (C(crm_node --name), or the host name when the stack is stopped).
   returned: always
   type: str
+  sample: node1
 quorate:
-  description: Whether this node's partition has quorum.
+  description: Whether this node's partition has quorum (V(false) when the stack is stopped).
   returned: always
   type: bool
+  sample: true
 dc:
-  description: The designated controller node.
+  description: The designated controller node; V(null) when there is none or the stack is stopped.
   returned: always
   type: str
+  sample: node2
 pacemaker_version:
-  description: The Pacemaker version the designated controller runs (C(null) when the stack is stopped).
+  description: The Pacemaker version the designated controller runs; V(null) when there is no designated controller.
   returned: always
   type: str
   sample: 3.0.0-d8340737c4
@@ -118,67 +123,323 @@ mixed_version:
   description: Whether the nodes run different Pacemaker versions (during a rolling upgrade).
   returned: always
   type: bool
+  sample: false
 nodes:
-  description: Nodes by name, with online, standby, maintenance, dc, unclean flags.
+  description:
+    - The cluster's nodes as Pacemaker sees them, keyed by node name; each value holds the fields below.
+    - Empty when the stack is stopped on this node.
   returned: always
   type: dict
+  sample: {"node1": {"id": "1", "online": true, "standby": false, "standby_onfail": false, "maintenance": false,
+                     "pending": false, "unclean": false, "shutdown": false, "dc": false, "resources_running": 4}}
+  contains:
+    id:
+      description: The node's corosync node id.
+      type: str
+    online:
+      description: Whether the node is a member of the cluster.
+      type: bool
+    standby:
+      description: Whether the node is in standby.
+      type: bool
+    standby_onfail:
+      description: Whether the node went into standby because a resource failed there.
+      type: bool
+    maintenance:
+      description: Whether the node is in maintenance.
+      type: bool
+    pending:
+      description: Whether the node is still joining.
+      type: bool
+    unclean:
+      description: Whether Pacemaker does not know the node's state (it needs fencing).
+      type: bool
+    shutdown:
+      description: Whether the node is shutting down its stack.
+      type: bool
+    dc:
+      description: Whether the node is the designated controller.
+      type: bool
+    resources_running:
+      description: How many resources run on the node.
+      type: int
 links:
-  description: Corosync links seen from this node; each with link number, address and the state per peer node.
+  description: Corosync (knet) links seen from this node; empty when C(corosync-cfgtool -s) does not answer.
   returned: always
   type: list
   elements: dict
+  sample: [{"link": 0, "address": "10.213.10.11", "peers": {"node1": "localhost", "node2": "connected"}}]
+  contains:
+    link:
+      description: The link number.
+      type: int
+    address:
+      description: This node's address on the link.
+      type: str
+    peers:
+      description:
+        - The link's state per node, keyed by node name (the corosync node id when Pacemaker does not name it).
+        - V(localhost) for this node, V(connected), V(disconnected), or what corosync printed.
+      type: dict
 resources:
-  description: Every resource with agent, role, whether active and where it runs, its group or clone.
+  description: Every resource, fence devices and the members of groups and clones included (a clone's instances each once).
   returned: always
   type: list
   elements: dict
+  sample: [{"id": "services-vip1", "agent": "ocf:heartbeat:IPaddr2", "role": "Started", "active": true, "failed": false,
+            "managed": true, "target_role": null, "blocked": false, "nodes": ["node1"], "group": "services", "clone": null}]
+  contains:
+    id:
+      description: The resource id.
+      type: str
+    agent:
+      description: The resource agent, as C(class:provider:type) or C(class:type), for example V(stonith:fence_ipmilan).
+      type: str
+    role:
+      description:
+        - The role crm_mon shows, for example V(Started), V(Stopped), V(Promoted), V(Unpromoted).
+        - V(Starting), V(Stopping), V(Promoting) or V(Demoting) while an operation runs.
+      type: str
+    active:
+      description: Whether it runs (or is starting or stopping) anywhere.
+      type: bool
+    failed:
+      description: Whether it has failed.
+      type: bool
+    managed:
+      description: Whether the cluster manages it (V(false) while it is unmanaged or in maintenance).
+      type: bool
+    target_role:
+      description: Its C(target-role) meta attribute, V(null) when not set.
+      type: str
+    blocked:
+      description: Whether the cluster has given up on it (a failed stop without fencing).
+      type: bool
+    nodes:
+      description: The nodes it runs on.
+      type: list
+      elements: str
+    group:
+      description: The group it belongs to, V(null) if none.
+      type: str
+    clone:
+      description: The clone it belongs to, V(null) if none.
+      type: str
 groups:
-  description: Groups (and top-level resources) by id, with members, the nodes they run on, and counts.
+  description:
+    - Groups, clones and top-level primitives (fence devices left out), keyed by id; each value holds the fields below.
   returned: always
   type: dict
+  sample: {"services": {"members": ["services-vip1", "services-nginx"], "nodes": ["node1"], "running": 2,
+                        "wanted": 2, "kind": "group"}}
+  contains:
+    members:
+      description: The resources in it, in start order (the primitive itself for a top-level primitive).
+      type: list
+      elements: str
+    nodes:
+      description: The nodes any of its members runs on, sorted.
+      type: list
+      elements: str
+    running:
+      description: How many of its members that should run are active.
+      type: int
+    wanted:
+      description: How many of its members should run (those whose C(target-role) is not C(Stopped)).
+      type: int
+    kind:
+      description: V(group), V(clone) or V(primitive).
+      type: str
 failures:
-  description: Failed actions.
+  description: Failed actions, as crm_mon lists them.
   returned: always
   type: list
   elements: dict
+  sample: [{"operation": "services-nginx_monitor_10000", "node": "node1", "exit_reason": "", "status": "complete",
+            "last_rc_change": "2026-12-03 06:10:00 Z"}]
+  contains:
+    operation:
+      description: The operation key, C(resource_action_interval).
+      type: str
+    node:
+      description: Where it failed.
+      type: str
+    exit_reason:
+      description: The agent's exit reason, empty when it gave none.
+      type: str
+    status:
+      description: How the operation ended as crm_mon gives it, for example V(complete) (it ran and returned an error) or V(Timed Out).
+      type: str
+    last_rc_change:
+      description: When the result last changed, as crm_mon prints it.
+      type: str
 fail_counts:
   description: Non-zero fail counts per node and resource.
   returned: always
   type: list
   elements: dict
+  sample: [{"node": "node1", "resource": "services-nginx", "fail_count": 1, "migration_threshold": "3"}]
+  contains:
+    node:
+      description: The node.
+      type: str
+    resource:
+      description: The resource id.
+      type: str
+    fail_count:
+      description: The fail count; an integer, or the text crm_mon gave (V(INFINITY)).
+      type: raw
+    migration_threshold:
+      description: The resource's migration threshold as crm_mon gives it, V(null) if it gives none.
+      type: str
 fence_devices:
-  description: Fence devices with where they run.
+  description: Fence devices (resources of class C(stonith)) with where they run.
   returned: always
   type: list
   elements: dict
+  sample: [{"id": "fence-node1", "agent": "stonith:fence_ipmilan", "active": true, "nodes": ["node2"]}]
+  contains:
+    id:
+      description: The device's resource id.
+      type: str
+    agent:
+      description: Its agent, for example V(stonith:fence_ipmilan).
+      type: str
+    active:
+      description: Whether it is started.
+      type: bool
+    nodes:
+      description: The nodes it runs on.
+      type: list
+      elements: str
 fence_history:
-  description: Recent fencing actions.
+  description: Recent fencing actions (C(crm_mon --fence-history=2)).
   returned: always
   type: list
   elements: dict
+  sample: [{"action": "reboot", "target": "node2", "status": "success", "delegate": "node1", "origin": "node1",
+            "completed": "2026-12-03 06:12:41Z"}]
+  contains:
+    action:
+      description: What was asked, for example V(reboot), V(off), V(on).
+      type: str
+    target:
+      description: The node fenced.
+      type: str
+    status:
+      description: V(success), V(failed) or V(pending).
+      type: str
+    delegate:
+      description: The node that ran the fence device.
+      type: str
+    origin:
+      description: The node that asked for the fencing.
+      type: str
+    completed:
+      description: When it completed (or, while pending, since when it is pending), as crm_mon prints it.
+      type: str
 bans:
   description:
-    - Negative location constraints as Pacemaker applies them, each with id, resource, node, weight and
-      promoted_only. A ban on a service resource (DRBD's fence-peer constraint, a C(crm_resource --ban))
-      makes the verdict C(degraded); fence devices kept off their own target are expected.
+    - Negative location constraints as Pacemaker applies them (rules evaluated).
+    - A ban on a service resource (DRBD's fence-peer constraint, a C(crm_resource --ban)) makes the verdict
+      V(degraded); fence devices kept off their own target are expected.
   returned: always
   type: list
   elements: dict
   sample: [{"id": "location-fence-node1-avoids-node1", "resource": "fence-node1", "node": "node1",
             "weight": "-1000000", "promoted_only": false}]
+  contains:
+    id:
+      description: The constraint id.
+      type: str
+    resource:
+      description: The resource kept away.
+      type: str
+    node:
+      description: The node it is kept off.
+      type: str
+    weight:
+      description: The score, as crm_mon gives it.
+      type: str
+    promoted_only:
+      description: Whether it only keeps the resource from being promoted there.
+      type: bool
 drbd:
   description:
-    - DRBD volumes with role, disk and peer disk state, connection, replication and sync percent.
-    - out_of_sync_kib is what this node has that the peer lacks (written since they parted, or still to resync).
-    - split_brain is when DRBD found a split brain it did not resolve (left by the role's split-brain handler),
-      null otherwise; the verdict is then C(degraded) and C(playbooks/splitbrain.yml) resolves it.
+    - DRBD volumes on this node, one entry per volume; empty without DRBD (no C(/proc/drbd)) or with O(drbd=off).
   returned: always
   type: list
   elements: dict
+  sample: [{"name": "r0", "minor": 0, "volume": 0, "role": "Primary", "peer_role": "Secondary", "disk": "UpToDate",
+            "peer_disk": "UpToDate", "connection": "Connected", "replication": "Established", "sync_percent": null,
+            "sync_finish": null, "out_of_sync_kib": 0, "split_brain": null}]
+  contains:
+    name:
+      description: The resource name; V(null) on DRBD 8.4 when C(drbdadm) does not name the minor.
+      type: str
+    minor:
+      description: The device minor (C(/dev/drbdN)).
+      type: int
+    volume:
+      description: The volume number (always V(0) on DRBD 8.4).
+      type: int
+    role:
+      description: This node's role, V(Primary) or V(Secondary).
+      type: str
+    peer_role:
+      description: The peer's role, as this node sees it.
+      type: str
+    disk:
+      description: This node's disk state, for example V(UpToDate), V(Inconsistent), V(Diskless).
+      type: str
+    peer_disk:
+      description: The peer's disk state, as this node sees it.
+      type: str
+    connection:
+      description: The link to the peer, for example V(Connected), V(Connecting), V(StandAlone).
+      type: str
+    replication:
+      description:
+        - V(Established) when in step, the resync state (V(SyncSource), V(SyncTarget), V(PausedSyncS)...) while
+          one runs, V(null) when not connected.
+      type: str
+    sync_percent:
+      description: Percent of the resync done while one runs, else V(null).
+      type: float
+    sync_finish:
+      description: Estimated time left for the resync (DRBD 8.4 only), else V(null).
+      type: str
+    out_of_sync_kib:
+      description:
+        - What this node has that the peer lacks, in KiB (written since they parted, or still to resync);
+          V(null) when DRBD does not say.
+      type: int
+    split_brain:
+      description:
+        - When DRBD found a split brain it did not resolve (left by the drbd role's split-brain handler),
+          V(null) otherwise. The verdict is then V(degraded) and C(playbooks/splitbrain.yml) resolves it.
+      type: str
 maintenance:
-  description: Cluster maintenance mode, nodes in maintenance or standby, unmanaged resources.
+  description: What is in maintenance, standby or unmanaged.
   returned: always
   type: dict
+  sample: {"cluster": false, "nodes": [], "standby": ["node2"], "unmanaged": []}
+  contains:
+    cluster:
+      description: Whether the cluster is in maintenance mode.
+      type: bool
+    nodes:
+      description: Nodes in maintenance.
+      type: list
+      elements: str
+    standby:
+      description: Nodes in standby.
+      type: list
+      elements: str
+    unmanaged:
+      description: Resources the cluster does not manage.
+      type: list
+      elements: str
 """
 
 import socket

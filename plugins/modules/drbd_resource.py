@@ -12,12 +12,12 @@ DOCUMENTATION = r"""
 module: drbd_resource
 short_description: Bring up a DRBD resource safely, and start the first mirror of a brand-new pair
 description:
-  - With I(state=up), makes sure the resource's backing disk has DRBD metadata and the running
+  - With O(state=up), makes sure the resource's backing disk has DRBD metadata and the running
     resource matches its configuration file (C(drbdadm adjust)).
   - Metadata is created only on a disk that holds none and where C(blkid) finds no filesystem,
-    partition table, RAID or LVM signature. A disk that holds data is refused unless I(wipe) is true
+    partition table, RAID or LVM signature. A disk that holds data is refused unless O(wipe=true)
     (the user listed it in the wipe list); then its signatures are erased first.
-  - With I(state=first_sync), on one node of a pair whose disks are both C(Inconsistent) and whose
+  - With O(state=first_sync), on one node of a pair whose disks are both C(Inconsistent) and whose
     metadata was never used, forces this node primary to start the first mirror, creates the
     filesystem on the DRBD device if it has none, and makes the node secondary again so Pacemaker
     can take over. On a pair that already has a good copy it does nothing.
@@ -31,23 +31,23 @@ options:
     type: str
     required: true
   disk:
-    description: The resource's backing disk on this node (needed for I(state=up)).
+    description: The resource's backing disk on this node (needed for O(state=up)).
     type: path
   state:
     description:
-      - C(up) creates metadata if the disk is empty and applies the configuration.
-      - C(first_sync) starts the first mirror from this node if the pair is brand new.
+      - V(up) creates metadata if the disk is empty and applies the configuration.
+      - V(first_sync) starts the first mirror from this node if the pair is brand new.
     type: str
     choices: [up, first_sync]
     default: up
   wipe:
     description:
-      - The user listed I(disk) in the wipe list. Only then is a disk that holds data (and no DRBD
+      - The user listed O(disk) in the wipe list. Only then is a disk that holds data (and no DRBD
         metadata) erased and given DRBD metadata. Its data is lost.
     type: bool
     default: false
   filesystem:
-    description: Filesystem created on a brand-new pair's device by I(state=first_sync); C(none) for none.
+    description: Filesystem created on a brand-new pair's device by O(state=first_sync); V(none) for none.
     type: str
     choices: [ext4, xfs, none]
     default: ext4
@@ -57,12 +57,12 @@ options:
     elements: str
     default: []
   connect_timeout:
-    description: Seconds I(state=first_sync) waits for the peer to connect.
+    description: Seconds O(state=first_sync) waits for the peer to connect.
     type: int
     default: 120
   new_pair:
     description:
-      - For I(state=first_sync), the metadata was created on both nodes in this run. Needed where DRBD
+      - For O(state=first_sync), the metadata was created on both nodes in this run. Needed where DRBD
         does not show the generation identifiers (DRBD 9); on DRBD 8.4 this node's must be the
         "just created" one anyway.
     type: bool
@@ -102,7 +102,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 metadata:
-  description: What happened to the metadata (C(kept), C(created), C(wiped and created)); I(state=up) only.
+  description: What happened to the metadata (V(kept), V(created), V(wiped and created)); O(state=up) only.
   returned: state is up
   type: str
   sample: created
@@ -113,7 +113,7 @@ adjusted:
   elements: str
   sample: ["drbdsetup-84 attach 0 /dev/vdb /dev/vdb internal"]
 steps:
-  description: The first-sync steps taken (C(primary), C(mkfs), C(secondary)); I(state=first_sync) only.
+  description: The first-sync steps taken (V(primary), V(mkfs), V(secondary)); O(state=first_sync) only.
   returned: state is first_sync
   type: list
   elements: str
@@ -132,22 +132,22 @@ status:
       description: The resource name.
       type: str
     role:
-      description: This node's role and the peer's (C(Secondary/Secondary)).
+      description: What C(drbdadm role) says, for example V(Secondary/Secondary) on DRBD 8.4; V(null) when the resource is down on this node.
       type: str
     disk:
-      description: This node's disk state.
+      description: This node's disk state (C(drbdadm dstate)), V(null) when the resource is down.
       type: str
     peer_disk:
-      description: The peer's disk state as this node sees it.
+      description: The peer's disk state as this node sees it, V(null) when the resource is down.
       type: str
     connection:
-      description: The connection state.
+      description: The connection state (C(drbdadm cstate)), V(down) when the resource is down on this node.
       type: str
     sync_percent:
-      description: Percent of the resync done, while one runs.
+      description: Percent of the resync done while one runs, else V(null).
       type: float
     sync_finish:
-      description: Estimated time left for the resync, while one runs.
+      description: Estimated time left for the resync while one runs (DRBD 8.4 only), else V(null).
       type: str
   sample: {name: r0, role: Secondary/Secondary, disk: UpToDate, peer_disk: Inconsistent, connection: SyncSource,
            sync_percent: 12.5, sync_finish: "0:01:10"}

@@ -23,7 +23,7 @@ author:
   - twonode.ha maintainers (@twonode)
 options:
   group:
-    description: Group ids to move, or C(all) for every group (fence devices and clones are never moved).
+    description: Group ids to move, or V(all) for every group (fence devices and clones are never moved).
     type: list
     elements: str
     required: true
@@ -61,20 +61,35 @@ EXAMPLES = r"""
 
 RETURN = r"""
 moved:
-  description: Groups moved (or, in check mode, to be moved), each with from, to and the seconds it took.
+  description: Groups moved (or, in check mode, to be moved).
   returned: always
   type: list
   elements: dict
+  contains:
+    group:
+      description: The group id.
+      type: str
+    from:
+      description: The node the group ran on before the move.
+      type: str
+    to:
+      description: The node it runs on now (or would, in check mode).
+      type: str
+    seconds:
+      description: Seconds from the move request until the group ran whole on its target; V(null) in check mode.
+      type: float
   sample: [{"group": "web", "from": "node1", "to": "node2", "seconds": 6.2}]
 unchanged:
   description: Groups already on their target.
   returned: always
   type: list
   elements: str
+  sample: ["mail"]
 elapsed:
   description: Seconds from the move request until every group ran on its target, constraints cleared.
   returned: always
   type: float
+  sample: 6.4
 """
 
 import time

@@ -30,8 +30,8 @@ options:
     required: true
   devices:
     description:
-      - The fence devices, as the M(twonode.ha.cib) module takes primitives (C(id), C(class), C(type),
-        C(params), C(secrets)); C(secrets) is never logged.
+      - The fence devices, as the M(twonode.ha.cib) module takes primitives (O(devices[].id), O(devices[].class),
+        O(devices[].type), O(devices[].params), O(devices[].secrets)); O(devices[].secrets) is never logged.
     type: list
     elements: dict
     required: true
@@ -41,14 +41,14 @@ options:
         type: str
         required: true
       class:
-        description: Agent class; only C(stonith) devices are asked, others are ignored.
+        description: Agent class; only V(stonith) devices are asked, others are ignored.
         type: str
         required: true
       provider:
         description: Agent provider (not used by fence devices).
         type: str
       type:
-        description: Fence agent name, for example C(fence_ipmilan).
+        description: Fence agent name, for example V(fence_ipmilan).
         type: str
         required: true
       params:

@@ -12,14 +12,14 @@ DOCUMENTATION = r"""
 module: maintenance
 short_description: Maintenance mode for the cluster, a node (standby) or a resource (unmanaged), with an optional expiry
 description:
-  - C(scope=cluster) turns Pacemaker's maintenance mode on or off; the cluster then neither starts, stops
+  - O(scope=cluster) turns Pacemaker's maintenance mode on or off; the cluster then neither starts, stops
     nor recovers resources.
-  - C(scope=node) puts a node in standby; its groups move to the other node first, and the module waits
+  - O(scope=node) puts a node in standby; its groups move to the other node first, and the module waits
     until they run there. Standby is refused, with the reason, when the other node cannot take the groups
     (offline, in standby or maintenance, banned, failed there, or DRBD not UpToDate on both nodes), because the
-    groups would stop. I(force=true) accepts that outage.
-  - C(scope=resource) unmanages a resource or group; the cluster leaves it as it is.
-  - With I(expiry) or I(ends), the setting is a Pacemaker rule with a date expression, so the cluster
+    groups would stop. O(force=true) accepts that outage.
+  - O(scope=resource) unmanages a resource or group; the cluster leaves it as it is.
+  - With O(expiry) or O(ends), the setting is a Pacemaker rule with a date expression, so the cluster
     leaves maintenance by itself at that time, even if the control node is gone.
   - Changes go through C(crm_verify) and one C(cibadmin --patch).
 version_added: "0.1.0"
@@ -32,7 +32,7 @@ options:
     choices: [cluster, node, resource]
     required: true
   name:
-    description: The node (scope node) or the resource or group id (scope resource).
+    description: The node (O(scope=node)) or the resource or group id (O(scope=resource)).
     type: str
   state:
     description: Whether maintenance is on or off.
@@ -41,14 +41,14 @@ options:
     required: true
   expiry:
     description:
-      - How long maintenance lasts from now, for example C(30m), C(2h), C(90s). Each run re-arms it.
+      - How long maintenance lasts from now, for example V(30m), V(2h), V(90s). Each run re-arms it.
     type: str
   ends:
     description:
-      - When maintenance ends, as a UTC or offset time like C(2026-11-22T18:00:00Z). Idempotent.
+      - When maintenance ends, as a UTC or offset time like V(2026-11-22T18:00:00Z). Idempotent.
     type: str
   timeout:
-    description: Seconds to wait for a node's resources to leave it (scope node, state on).
+    description: Seconds to wait for a node's resources to leave it (O(scope=node), O(state=on)).
     type: int
     default: 120
   force:
@@ -98,7 +98,7 @@ state:
   type: str
   sample: "on"
 ends:
-  description: When maintenance ends by itself, if it does.
+  description: When maintenance ends by itself; V(null) when it does not (or O(state=off)).
   returned: always
   type: str
   sample: "2026-11-22T18:00:00Z"

@@ -17,21 +17,21 @@ description:
     never act on one pair at the same time. The second run is refused with who holds the lock and since when.
   - The lock is a JSON file naming the holder's run id, user and control node, playbook and process id,
     with an expiry, so that a run that died midway does not lock the pair for ever. A run from the same
-    control node takes over the lock of a run that has ended there (I(ended)).
+    control node takes over the lock of a run that has ended there (O(ended)).
 version_added: "0.2.0"
 author:
   - twonode.ha maintainers (@twonode)
 options:
   state:
     description:
-      - C(held) takes the lock (or keeps it, if this run holds it already); C(released) gives it up
-        (only if this run holds it); C(query) only reports the holder.
+      - V(held) takes the lock (or keeps it, if this run holds it already); V(released) gives it up
+        (only if this run holds it); V(query) only reports the holder.
     type: str
     choices: [held, released, query]
     default: held
   holder:
     description:
-      - This run, as the playbooks describe it. C(id) is required for I(state=held) and I(state=released).
+      - This run, as the playbooks describe it. O(holder.id) is required for O(state=held) and O(state=released).
     type: dict
     default: {}
     suboptions:
@@ -39,7 +39,7 @@ options:
         description: A unique id of this run.
         type: str
       who:
-        description: The user and control node, for example C(alice@ops1).
+        description: The user and control node, for example V(alice@ops1).
         type: str
       controller:
         description: The control node's host name.
@@ -48,7 +48,7 @@ options:
         description: The process id of ansible-playbook on the control node.
         type: str
       playbook:
-        description: What runs, for example C(site.yml).
+        description: What runs, for example V(site.yml).
         type: str
   expiry:
     description: How long the lock holds when the run never releases it, in seconds.
@@ -95,10 +95,33 @@ EXAMPLES = r"""
 
 RETURN = r"""
 holder:
-  description: Who holds the lock after this call (empty when nobody does).
+  description: Who holds the lock after this call (empty when nobody does), as the lock file records it.
   returned: always
   type: dict
-  sample: {"id": "9f1c", "who": "alice@ops1", "playbook": "site.yml", "since": "2026-12-03T06:10:00Z"}
+  contains:
+    id:
+      description: The holding run's id.
+      type: str
+    who:
+      description: The user and control node of the holding run, when it gave them.
+      type: str
+    controller:
+      description: The holding run's control node, when it gave it.
+      type: str
+    pid:
+      description: The process id of the holding ansible-playbook, when it gave it.
+      type: str
+    playbook:
+      description: What the holding run runs, when it gave it.
+      type: str
+    since:
+      description: When the holding run took the lock (UTC, ISO 8601).
+      type: str
+    expires:
+      description: When the lock lapses unless the holder renews or releases it (UTC, ISO 8601).
+      type: str
+  sample: {"id": "9f1c", "who": "alice@ops1", "controller": "ops1", "pid": "4711", "playbook": "site.yml",
+           "since": "2026-12-03T06:10:00Z", "expires": "2026-12-03T07:10:00Z"}
 message:
   description: What happened, in words.
   returned: always
