@@ -87,7 +87,7 @@ reasons:
 settle_problems:
   description:
     - What keeps the cluster from having settled, in plain words; empty once every group named in
-      I(settle_groups) runs whole on one node and no resource (fence devices and clones included) has an
+      O(settle_groups) runs whole on one node and no resource (fence devices and clones included) has an
       operation running.
     - When the local stack does not answer, why, in the words of C(crm_mon).
   returned: always
