@@ -415,7 +415,6 @@ def apply(module, node, desired):
     )
 
 
-
 def main():
     primitive_spec = primitive_argument_spec()
     module = AnsibleModule(

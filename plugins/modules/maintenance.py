@@ -182,7 +182,6 @@ def switch(module, node):
     module.exit_json(changed=changed, state=p["state"], ends=end, message=words, diff=diff)
 
 
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
