@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.twonode.ha.plugins.module_utils.alerts import agent_config, alert_cib, alert_input_errors
 from ansible_collections.twonode.ha.plugins.module_utils.cluster_identity import (
     conf_identity,
     corosync_action,
@@ -73,4 +74,7 @@ class FilterModule(object):
             "cluster_identity_change_problem": identity_change_problem,
             "corosync_action": corosync_action,
             "cluster_has_foreign_resources": has_foreign_resources,
+            "cluster_alert_errors": alert_input_errors,
+            "cluster_alert_agent_config": agent_config,
+            "cluster_alert_cib": alert_cib,
         }

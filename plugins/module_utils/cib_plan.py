@@ -237,6 +237,40 @@ def render_constraint(spec):
     return elem
 
 
+ALERT_SELECT = ("nodes", "fencing", "resources", "attributes")
+
+
+def render_alert(spec):
+    """<alert>: the agent's path, its meta attributes (timeout, timestamp-format), the kinds of event it
+    is called for (all when none are selected) and its recipients, each {id, value}."""
+    if not spec.get("id") or not spec.get("path"):
+        raise PlanError("alert %r needs an id and a path" % spec.get("id"))
+    alert = ET.Element("alert", {"id": spec["id"], "path": spec["path"]})
+    _nvset(alert, "meta_attributes", "%s-meta_attributes" % spec["id"], spec.get("meta"))
+    kinds = list(spec.get("select") or [])
+    unknown = sorted(set(kinds) - set(ALERT_SELECT))
+    if unknown:
+        raise PlanError("alert %r: cannot select %s (only %s)" % (spec["id"], ", ".join(unknown), ", ".join(ALERT_SELECT)))
+    if kinds:
+        select = ET.SubElement(alert, "select")
+        for kind in ALERT_SELECT:
+            if kind in kinds:
+                ET.SubElement(select, "select_" + kind)
+    for recipient in spec.get("recipients") or []:
+        if not recipient.get("id") or not recipient.get("value"):
+            raise PlanError("a recipient of alert %r needs an id and a value" % spec["id"])
+        ET.SubElement(alert, "recipient", {"id": recipient["id"], "value": recipient["value"]})
+    return alert
+
+
+def alert_meaning(elem):
+    """What an alert does, whatever order Pacemaker keeps its parts in."""
+    select = elem.find("select")
+    return (elem.get("path"), tuple(sorted(_nvpairs(elem, "meta_attributes").items())),
+            tuple(sorted(e.tag for e in select)) if select is not None else (),
+            tuple(sorted((r.get("id"), r.get("value")) for r in elem.findall("recipient"))))
+
+
 # ---------------------------------------------------------------- meaning of elements
 
 def _nvpairs(elem, tag):
@@ -372,6 +406,7 @@ class _Plan(object):
         self.config = self._section("configuration")
         self.resources = self._section("configuration/resources")
         self.constraints = self._section("configuration/constraints")
+        self.alerts = self.config.find("alerts")
         self.changes, self.before, self.after = [], [], []
         # Resources this plan removes: {id, primitives (every resource id inside), purged}.
         self.removed = []
@@ -443,6 +478,13 @@ class _Plan(object):
 
     def absent(self, ids):
         for object_id in ids or []:
+            if self.alerts is not None:
+                alert = self.alerts.find("alert[@id='%s']" % object_id)
+                if alert is not None:
+                    self.alerts.remove(alert)
+                    self.changes.append("remove alert %s (asked to be absent)" % object_id)
+                    self.before.append(show(alert))
+                    continue
             elem = self.resources.find(".//*[@id='%s']" % object_id)
             if elem is not None and elem.tag in RESOURCE_TAGS:
                 self.remove_resource(elem, "asked to be absent")
@@ -524,6 +566,25 @@ class _Plan(object):
             self.changes.append("create constraint %s" % wanted.get("id"))
         self.after.append(show(wanted))
 
+    def alert(self, wanted):
+        if self.alerts is None:
+            # Pacemaker keeps alerts after the constraints.
+            self.alerts = ET.Element("alerts")
+            self.config.insert(list(self.config).index(self.constraints) + 1, self.alerts)
+        existing = self.alerts.find("alert[@id='%s']" % wanted.get("id"))
+        if existing is not None:
+            if alert_meaning(existing) == alert_meaning(wanted):
+                return
+            position = list(self.alerts).index(existing)
+            self.alerts.remove(existing)
+            self.alerts.insert(position, wanted)
+            self.changes.append("update alert %s" % wanted.get("id"))
+            self.before.append(show(existing))
+        else:
+            self.alerts.append(wanted)
+            self.changes.append("create alert %s" % wanted.get("id"))
+        self.after.append(show(wanted))
+
 
 def plan(live_xml, desired):
     """Return a dict: changed, changes (words), candidate (XML text), before, after (text)."""
@@ -557,6 +618,8 @@ def plan(live_xml, desired):
         work.resource(wanted, secrets)
     for wanted in wanted_constraints:
         work.constraint(wanted)
+    for spec in desired.get("alerts") or []:
+        work.alert(render_alert(spec))
 
     return {
         "changed": bool(work.changes),

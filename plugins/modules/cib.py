@@ -224,9 +224,49 @@ options:
     type: list
     elements: dict
     default: []
+  alerts:
+    description:
+      - Pacemaker alerts, each replaced as a whole when it differs from the live one. Alerts not listed
+        are left alone; name one in O(absent) to remove it.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: Alert id.
+        type: str
+        required: true
+      path:
+        description: The alert agent, an executable on every node (run as C(hacluster)).
+        type: str
+        required: true
+      meta:
+        description: Meta attributes, for example C(timeout) and C(timestamp-format).
+        type: dict
+        default: {}
+      select:
+        description: The kinds of event the agent is called for; every kind when empty.
+        type: list
+        elements: str
+        choices: [nodes, fencing, resources, attributes]
+        default: []
+      recipients:
+        description: The recipients; the agent runs once per recipient, with its value in C(CRM_alert_recipient).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          id:
+            description: Recipient id.
+            type: str
+            required: true
+          value:
+            description: What the agent is given as the recipient.
+            type: str
+            required: true
   absent:
     description:
-      - Ids of resources or constraints to remove. Removing a resource removes the constraints that refer to it.
+      - Ids of resources, constraints or alerts to remove. Removing a resource removes the constraints that refer to it.
       - A resource named here that runs is stopped first (C(target-role=Stopped) in a change of its own,
         then the module waits until it has stopped on every node), then removed. Its service stops; naming
         it here is asking for that. The configuration without it is verified before anything is stopped.
@@ -435,6 +475,17 @@ def main():
                 meta=dict(type="dict", default={}),
             )),
             constraints=dict(type="list", elements="dict", default=[]),
+            alerts=dict(type="list", elements="dict", default=[], options=dict(
+                id=dict(type="str", required=True),
+                path=dict(type="str", required=True),
+                meta=dict(type="dict", default={}),
+                select=dict(type="list", elements="str", default=[],
+                            choices=["nodes", "fencing", "resources", "attributes"]),
+                recipients=dict(type="list", elements="dict", default=[], options=dict(
+                    id=dict(type="str", required=True),
+                    value=dict(type="str", required=True),
+                )),
+            )),
             absent=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
@@ -445,7 +496,7 @@ def main():
     )
     desired = dict((key, module.params[key]) for key in (
         "properties", "rsc_defaults", "op_defaults", "resources", "groups", "clones", "constraints",
-        "absent", "purge"))
+        "alerts", "absent", "purge"))
     # Hidden from everything this module returns, including the echoed arguments.
     module.no_log_values.update(secret_values(desired))
 

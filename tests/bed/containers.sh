@@ -23,6 +23,7 @@ SVC_PREFIX=10.213.10
 REPL_PREFIX=10.213.20
 FENCE_ADDR=$SVC_PREFIX.1          # the service bridge's own address on the host
 FENCE_PORT=2376
+ALARM_PORT=8093                   # the alarm receiver (a webhook for the nodes' alert agent), same address
 
 export CONTAINERS_CONF=$STATE/containers.conf
 
@@ -110,6 +111,16 @@ start_fence_endpoint() {
   fi
 }
 
+start_alarm_receiver() {
+  # A random token per bed: the nodes' webhook secret, which tests look for where it must not show.
+  [ -s "$STATE/alarm.token" ] || (umask 077; openssl rand -hex 16 >"$STATE/alarm.token")
+  if ! pid_alive "$STATE/alarm-receiver.pid"; then
+    setsid python3 "$HERE/alarm_receiver.py" --bind "$FENCE_ADDR" --port "$ALARM_PORT" \
+      --token-file "$STATE/alarm.token" --log "$STATE/alarms.jsonl" >"$STATE/alarm-receiver.log" 2>&1 &
+    echo $! >"$STATE/alarm-receiver.pid"
+  fi
+}
+
 wait_for_ssh() {
   local node=$1 idx deadline
   idx=$(node_index "$node")
@@ -144,8 +155,9 @@ cmd_up() {
   for node in "${NODES[@]}"; do start_node "$node" "$image"; done
   # The bridge (and so the fencing address) exists once a container is attached to it.
   start_fence_endpoint
+  start_alarm_receiver
   for node in "${NODES[@]}"; do wait_for_ssh "$node"; done
-  log "bed is up ($(cat "$STATE/release")): ${NODES[*]} on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT"
+  log "bed is up ($(cat "$STATE/release")): ${NODES[*]} on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT, alarms to http://$FENCE_ADDR:$ALARM_PORT ($STATE/alarms.jsonl)"
 }
 
 stop_pidfile() {
@@ -158,6 +170,7 @@ cmd_down() {
   local node
   [ -f "$CONTAINERS_CONF" ] || write_containers_conf
   stop_pidfile "$STATE/fence-tls.pid"
+  stop_pidfile "$STATE/alarm-receiver.pid"
   stop_pidfile "$STATE/podman-api.pid"
   for node in "${NODES[@]}"; do podman rm -f -t 5 "$PREFIX-$node" >/dev/null 2>&1 || true; done
   podman network rm -f "$SVC_NET" "$REPL_NET" >/dev/null 2>&1 || true
@@ -170,6 +183,7 @@ cmd_status() {
   [ -f "$CONTAINERS_CONF" ] || unset CONTAINERS_CONF
   podman ps -a --filter "name=^$PREFIX-" --format '{{.Names}} {{.Status}}' || true
   pid_alive "$STATE/fence-tls.pid" && echo "fence endpoint: https://$FENCE_ADDR:$FENCE_PORT" || echo "fence endpoint: stopped"
+  pid_alive "$STATE/alarm-receiver.pid" && echo "alarm receiver: http://$FENCE_ADDR:$ALARM_PORT ($STATE/alarms.jsonl)" || echo "alarm receiver: stopped"
 }
 
 cmd_kill() {

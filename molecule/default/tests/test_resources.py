@@ -1,12 +1,13 @@
 """The service group as a client sees it: HTTP and SMTP on the virtual IP, through a node kill."""
 import json
+import os
 import smtplib
 import tempfile
 import time
 import urllib.request
 import uuid
 
-from conftest import cluster_status, config_fingerprint, podman, run_playbook, wait_until
+from conftest import BED_STATE, cluster_status, config_fingerprint, podman, run_playbook, wait_until
 
 testinfra_hosts = ["node1"]
 VIP = "10.213.10.100"
@@ -147,8 +148,11 @@ def test_a_running_group_is_stopped_and_removed_with_resources_absent(node1, nod
         result = run_playbook("-vvv", "--diff", "-e", remove)
         output = result.stdout + result.stderr
         assert result.returncode == 0, output[-3000:]
+        with open(os.path.join(BED_STATE, "alarm.token")) as handle:
+            alarm_token = handle.read().strip()  # the alarm webhook's, in the bed's inventory
         for run in (added, result):
             assert secret not in run.stdout + run.stderr
+            assert alarm_token not in run.stdout + run.stderr
         for host in (node1, node2):
             journal = host.run("journalctl --no-pager --since %s", since)
             assert journal.rc == 0 and journal.stdout and secret not in journal.stdout

@@ -1,0 +1,211 @@
+"""The Pacemaker alert agent (roles/cluster/files/twonode_alert.py): which events it sends, what
+it says, and that its channels fail with a reason that never carries a secret."""
+import http.server
+import importlib.util
+import json
+import os
+import smtplib
+import threading
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location("twonode_alert", os.path.join(REPO, "roles/cluster/files/twonode_alert.py"))
+agent = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(agent)
+
+TOKEN = "s3cr3t-t0ken"
+PASSWORD = "relay-pa55word"
+
+# Events as Pacemaker's documentation describes the variables it passes to an alert agent (node2
+# lost and fenced by node1, a service's monitor failing, the service started).
+NODE_LOST = {"CRM_alert_kind": "node", "CRM_alert_node": "node2", "CRM_alert_desc": "lost", "CRM_alert_nodeid": "2",
+             "CRM_alert_version": "3.0.0", "CRM_alert_recipient": "webhook", "CRM_alert_node_sequence": "7"}
+NODE_BACK = dict(NODE_LOST, CRM_alert_desc="member")
+FENCED = {"CRM_alert_kind": "fencing", "CRM_alert_node": "node2", "CRM_alert_task": "reboot", "CRM_alert_rc": "0",
+          "CRM_alert_desc": "Operation reboot of node2 by node1 for pacemaker-controld.1234@node1: OK",
+          "CRM_alert_recipient": "mail"}
+MONITOR_OK = {"CRM_alert_kind": "resource", "CRM_alert_node": "node1", "CRM_alert_rsc": "web", "CRM_alert_task": "monitor",
+              "CRM_alert_interval": "20000", "CRM_alert_rc": "0", "CRM_alert_target_rc": "0", "CRM_alert_status": "0",
+              "CRM_alert_desc": "ok", "CRM_alert_recipient": "syslog"}
+MONITOR_FAILED = dict(MONITOR_OK, CRM_alert_rc="7", CRM_alert_desc="not running")
+STARTED = dict(MONITOR_OK, CRM_alert_task="start", CRM_alert_interval="0")
+STOPPED = dict(MONITOR_OK, CRM_alert_task="stop", CRM_alert_interval="0")
+START_TIMED_OUT = dict(STARTED, CRM_alert_status="2", CRM_alert_rc="1", CRM_alert_desc="Timed Out")
+ATTRIBUTE = {"CRM_alert_kind": "attribute", "CRM_alert_node": "node1", "CRM_alert_recipient": "syslog"}
+
+
+@pytest.mark.parametrize("env, sent", [
+    (NODE_LOST, True), (NODE_BACK, True), (FENCED, True), (MONITOR_FAILED, True), (STARTED, True),
+    (START_TIMED_OUT, True), (MONITOR_OK, False), (STOPPED, False), (ATTRIBUTE, False),
+])
+def test_what_is_worth_a_message(env, sent):
+    assert agent.worth_sending(agent.event_from_env(env)) is sent
+
+
+def test_each_message_names_the_cluster_the_node_and_what_happened():
+    def said(env):
+        return agent.summary("shop", agent.event_from_env(env))
+    assert said(NODE_LOST) == "[shop] node node2 was lost (lost)"
+    assert said(NODE_BACK) == "[shop] node node2 rejoined the cluster"
+    assert said(FENCED) == ("[shop] fencing of node2 (reboot) succeeded: Operation reboot of node2 by node1 "
+                            "for pacemaker-controld.1234@node1: OK")
+    assert said(dict(FENCED, CRM_alert_rc="1")).startswith("[shop] fencing of node2 (reboot) FAILED (rc 1)")
+    assert said(MONITOR_FAILED) == "[shop] resource web failed on node1: monitor (every 20000 ms) not running (rc 7, expected 0)"
+    assert said(START_TIMED_OUT) == "[shop] resource web failed on node1: start Timed Out (rc 1, expected 0)"
+    assert said(STARTED) == "[shop] resource web started on node1"
+
+
+def test_what_leaves_the_pair_less_than_whole_is_critical():
+    levels = {name: agent.severity(agent.event_from_env(env)) for name, env in
+              [("lost", NODE_LOST), ("back", NODE_BACK), ("fenced", FENCED), ("failed", MONITOR_FAILED), ("started", STARTED)]}
+    assert levels == {"lost": "critical", "back": "info", "fenced": "critical", "failed": "critical", "started": "info"}
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    answer = 200
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+        self.send_response(type(self).answer)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    _Receiver.received = []
+    _Receiver.answer = 200
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, _Receiver
+    server.shutdown()
+    server.server_close()
+
+
+def _config(tmp_path, channels, cluster="shop"):
+    path = tmp_path / "alert.json"
+    path.write_text(json.dumps({"cluster": cluster, "timeout": 5, "channels": channels}))
+    return str(path)
+
+
+def test_a_webhook_gets_the_event_as_json_with_its_headers(tmp_path, receiver, capsys):
+    server, handler = receiver
+    url = "http://127.0.0.1:%d/hook/%s" % (server.server_port, TOKEN)
+    config = _config(tmp_path, {"webhook": {"url": url, "headers": {"Authorization": "Bearer " + TOKEN}}})
+    assert agent.main(["twonode_alert.py"], dict(NODE_LOST, TWONODE_ALERT_CONFIG=config)) == 0
+    [got] = handler.received
+    assert got["path"] == "/hook/" + TOKEN
+    assert got["headers"]["Authorization"] == "Bearer " + TOKEN
+    assert got["body"]["cluster"] == "shop" and got["body"]["node"] == "node2"
+    assert got["body"]["severity"] == "critical" and got["body"]["summary"] == "[shop] node node2 was lost (lost)"
+    assert got["body"]["event"]["sequence"] == "7"
+
+
+def test_a_failing_webhook_says_why_without_its_url_or_token(tmp_path, receiver, capsys):
+    server, handler = receiver
+    handler.answer = 500
+    config = _config(tmp_path, {"webhook": {"url": "http://127.0.0.1:%d/hook/%s" % (server.server_port, TOKEN),
+                                            "headers": {"Authorization": "Bearer " + TOKEN}}})
+    assert agent.main(["twonode_alert.py"], dict(NODE_LOST, TWONODE_ALERT_CONFIG=config)) == 1
+    err = capsys.readouterr().err
+    assert "webhook answered HTTP 500" in err
+    assert TOKEN not in err and "127.0.0.1" not in err
+
+
+def test_an_unreachable_webhook_fails_within_its_timeout_and_keeps_the_token(tmp_path, capsys):
+    # A port nobody listens on: refused at once.
+    config = _config(tmp_path, {"webhook": {"url": "http://127.0.0.1:9/hook/" + TOKEN}})
+    assert agent.main(["twonode_alert.py"], dict(NODE_LOST, TWONODE_ALERT_CONFIG=config)) == 1
+    err = capsys.readouterr().err
+    assert "webhook unreachable" in err and TOKEN not in err
+
+
+class _FakeSMTP:
+    """smtplib.SMTP as the agent uses it; records the conversation."""
+    calls = []
+    refuse_login = False
+
+    def __init__(self, host, port, timeout):
+        type(self).calls.append(("connect", host, port, timeout))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        type(self).calls.append(("quit",))
+
+    def starttls(self, context=None):
+        type(self).calls.append(("starttls",))
+
+    def login(self, user, password):
+        if type(self).refuse_login:
+            raise smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials for " + password.encode())
+        type(self).calls.append(("login", user, password))
+
+    def send_message(self, message):
+        type(self).calls.append(("send", message["To"], message["Subject"], message.get_content()))
+
+
+def test_mail_goes_through_the_relay_with_starttls_and_login():
+    _FakeSMTP.calls, _FakeSMTP.refuse_login = [], False
+    settings = {"relay": "smtp.example.net:587", "to": ["ops@example.net", "oncall@example.net"],
+                "from": "shop@example.net", "user": "shop", "password": PASSWORD}
+    event = agent.event_from_env(FENCED)
+    message = agent.mail_message("shop", settings, agent.summary("shop", event), event)
+    agent.send_mail(settings, message, 5, smtp_class=_FakeSMTP)
+    assert [c[0] for c in _FakeSMTP.calls] == ["connect", "starttls", "login", "send", "quit"]
+    assert _FakeSMTP.calls[0] == ("connect", "smtp.example.net", 587, 5)
+    assert _FakeSMTP.calls[3][1] == "ops@example.net, oncall@example.net"
+    assert _FakeSMTP.calls[3][2].startswith("[shop] fencing of node2 (reboot) succeeded")
+    assert "node: node2" in _FakeSMTP.calls[3][3] and PASSWORD not in _FakeSMTP.calls[3][3]
+
+
+def test_a_refused_login_is_reported_without_the_password():
+    _FakeSMTP.calls, _FakeSMTP.refuse_login = [], True
+    settings = {"relay": "smtp.example.net", "to": ["ops@example.net"], "user": "shop", "password": PASSWORD}
+    event = agent.event_from_env(FENCED)
+    with pytest.raises(agent.AlertError) as caught:
+        agent.send_mail(settings, agent.mail_message("shop", settings, "x", event), 5, smtp_class=_FakeSMTP)
+    assert "refused the login (535)" in str(caught.value) and PASSWORD not in str(caught.value)
+    assert _FakeSMTP.calls[0] == ("connect", "smtp.example.net", 25, 5)
+
+
+def test_syslog_gets_one_line_at_the_events_severity(tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr(agent.syslog, "openlog", lambda ident, opts, facility: logged.append(("open", ident, facility)))
+    monkeypatch.setattr(agent.syslog, "syslog", lambda level, text: logged.append((level, text)))
+    monkeypatch.setattr(agent.syslog, "closelog", lambda: None)
+    config = _config(tmp_path, {"syslog": {"facility": "local3"}})
+    assert agent.main(["twonode_alert.py"], dict(MONITOR_FAILED, TWONODE_ALERT_CONFIG=config)) == 0
+    assert logged == [("open", "twonode-alert", agent.syslog.LOG_LOCAL3),
+                      (agent.syslog.LOG_CRIT, "[shop] resource web failed on node1: monitor (every 20000 ms) "
+                                              "not running (rc 7, expected 0)")]
+
+
+def test_nothing_is_read_or_sent_without_a_recipient_or_for_noise(tmp_path):
+    missing = str(tmp_path / "none.json")
+    assert agent.main(["twonode_alert.py"], dict(NODE_LOST, CRM_alert_recipient="", TWONODE_ALERT_CONFIG=missing)) == 0
+    assert agent.main(["twonode_alert.py"], dict(MONITOR_OK, TWONODE_ALERT_CONFIG=missing)) == 0
+
+
+def test_a_missing_configuration_or_channel_is_said(tmp_path, capsys):
+    assert agent.main(["twonode_alert.py"], dict(NODE_LOST, TWONODE_ALERT_CONFIG=str(tmp_path / "none.json"))) == 1
+    assert "cannot read" in capsys.readouterr().err
+    config = _config(tmp_path, {"syslog": {}})
+    assert agent.main(["twonode_alert.py"], dict(NODE_LOST, TWONODE_ALERT_CONFIG=config)) == 1
+    assert "channel 'webhook' is not configured" in capsys.readouterr().err
+
+
+def test_a_test_alarm_goes_out_on_the_channel_asked(tmp_path, receiver, capsys):
+    server, handler = receiver
+    config = _config(tmp_path, {"webhook": {"url": "http://127.0.0.1:%d/" % server.server_port}})
+    assert agent.main(["twonode_alert.py", "--test", "webhook"], {"TWONODE_ALERT_CONFIG": config}) == 0
+    [got] = handler.received
+    assert got["body"]["kind"] == "test" and got["body"]["summary"].startswith("[shop] test alarm from ")
+    assert "sent: [shop] test alarm" in capsys.readouterr().out
