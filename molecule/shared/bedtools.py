@@ -60,14 +60,41 @@ def run_playbook(*args, inventory, playbook="site.yml"):
 
 
 # The drills CI runs on every bed: short; the full list is `-e drill_list=...` or the role's default.
-def run_drills(cluster, drills, *args, inventory):
-    """drill.yml as a user runs it (confirmed by the cluster's name), a short list of drills."""
-    return run_playbook("-e", "drill_confirm=" + cluster, "-e", '{"drill_list": %s}' % json.dumps(list(drills)),
+def run_drills(cluster, drills, *args, inventory, state_dir):
+    """drill.yml as a user runs it (confirmed by the cluster's name), a short list of drills, keeping the
+    client's state and results.json in state_dir (on this machine, the control node)."""
+    results = os.path.join(state_dir, "results.json")
+    if os.path.exists(results):
+        os.remove(results)  # a file left by an earlier run must not pass for this run's
+    return run_playbook("-e", "drill_confirm=" + cluster, "-e", json.dumps({"drill_list": list(drills),
+                                                                              "drill_state_dir": state_dir}),
                         *args, inventory=inventory, playbook="drill.yml")
 
 
+def drill_results(state_dir):
+    """results.json the drill role wrote: {drills: [{drill, passed, recovery, detail, samples, measured}],
+    not_run, client_load: {probes_ok, probes_failed, acked, refused, unanswered}, passed}; None if not written."""
+    path = os.path.join(state_dir, "results.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def drill_summary(result):
-    """The summary drill.yml printed, whitespace folded (the output wraps long lines)."""
+    """The summary drill.yml printed, whitespace folded (the output wraps long lines): for the log only,
+    the tests judge results.json."""
     out = result.stdout
     start = out.rfind("Print the summary")
     return " ".join((out[start:start + 6000] if start >= 0 else out[-6000:]).split())
+
+
+def check_drills_passed(results, drills):
+    """Every drill asked for ran, in order, and passed, each with its recovery time measured."""
+    assert results is not None, "results.json was not written"
+    assert [d["drill"] for d in results["drills"]] == list(drills) and results["not_run"] == []
+    failed = {d["drill"]: d["detail"] for d in results["drills"] if not d["passed"]}
+    assert failed == {} and results["passed"] is True
+    for drill in results["drills"]:
+        assert isinstance(drill["recovery"], float) and drill["recovery"] >= 0, drill
+    assert results["client_load"]["probes_ok"] > 0, results["client_load"]

@@ -7,14 +7,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import shlex
+
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    DAEMONS, available_check, cycle_checks, daemon_recovered, drill_result, fail_count, fences_after, group_nodes, rebooted,
-    request_errors, summary_lines)
+    DAEMONS, available_check, boot_marks, cycle_checks, daemon_recovered, describe_links_down, drill_result, fail_count,
+    fences_after, group_nodes, link_loss_seen, pair_roles, rebooted, request_errors, results_document,
+    standby_loss_seen, summary_lines)
 
 
-def drill_verdict(checks, name, recovery=None, figures="", samples=()):
+def drill_verdict(checks, name, recovery=None, figures="", samples=(), measured=None):
     """drill_result with the checks first, so a task can pipe them in."""
-    return drill_result(name, checks, recovery, figures, samples)
+    return drill_result(name, checks, recovery, figures, samples, measured)
 
 
 def drill_process(daemon):
@@ -22,12 +25,29 @@ def drill_process(daemon):
     return DAEMONS[daemon]
 
 
-def drill_ssh_arg(pair):
-    """The load generator's --node argument for [cluster node name, that node's hostvars]."""
+def _first(hostvars, *names):
+    for name in names:
+        value = hostvars.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def drill_node_spec(pair):
+    """How the client load reaches a node over SSH, from [cluster node name, that node's hostvars]: the
+    inventory's address, port, user, key and extra SSH options, as Ansible's ssh connection reads them.
+    Unset port and user are left to SSH (its config, its defaults), as Ansible leaves them."""
     name, hostvars = pair
-    return "--node=%s=%s@%s:%s" % (name, hostvars.get("ansible_user") or "root",
-                                   hostvars.get("ansible_host") or hostvars.get("inventory_hostname"),
-                                   hostvars.get("ansible_port") or 22)
+    options = []
+    for var in ("ansible_ssh_common_args", "ansible_ssh_extra_args"):
+        options += shlex.split(str(hostvars.get(var) or ""))
+    port = _first(hostvars, "ansible_port", "ansible_ssh_port")
+    return {"name": name,
+            "host": _first(hostvars, "ansible_host", "ansible_ssh_host", "inventory_hostname"),
+            "port": int(port) if port is not None else None,
+            "user": _first(hostvars, "ansible_user", "ansible_ssh_user"),
+            "key": _first(hostvars, "ansible_ssh_private_key_file", "ansible_private_key_file"),
+            "options": options}
 
 
 class FilterModule(object):
@@ -35,13 +55,19 @@ class FilterModule(object):
         return {
             "drill_request_errors": request_errors,
             "drill_fences_after": fences_after,
+            "drill_boot_marks": boot_marks,
             "drill_rebooted": rebooted,
             "drill_group_nodes": group_nodes,
+            "drill_pair_roles": pair_roles,
+            "drill_standby_loss_seen": standby_loss_seen,
+            "drill_link_loss_seen": link_loss_seen,
+            "drill_links_down_text": describe_links_down,
             "drill_available_check": available_check,
             "drill_verdict": drill_verdict,
             "drill_summary": summary_lines,
+            "drill_results_document": results_document,
             "drill_process": drill_process,
-            "drill_ssh_arg": drill_ssh_arg,
+            "drill_node_spec": drill_node_spec,
             "drill_cycle_checks": cycle_checks,
             "drill_daemon_recovered": daemon_recovered,
             "drill_fail_count": fail_count,

@@ -75,10 +75,91 @@ def fences_after(status, since, target=None):
     return count
 
 
+# Read on each node by one raw command, two lines: the kernel's boot id, then when PID 1 started (in
+# clock ticks since boot). A VM or server that rebooted has a new boot id; a container restarted by its
+# fence agent shares the host's kernel and keeps it, but its PID 1 starts anew.
+BOOT_MARK_COMMAND = "cat /proc/sys/kernel/random/boot_id && cut -d' ' -f22 /proc/1/stat"
+
+
+def boot_mark(text):
+    """{"boot_id", "init_started"} from BOOT_MARK_COMMAND's output, or None when it is not that output."""
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    if len(lines) != 2 or len(lines[0]) != 36 or lines[0].count("-") != 4 or not lines[1].isdigit():
+        return None
+    return {"boot_id": lines[0], "init_started": int(lines[1])}
+
+
+def boot_marks(results):
+    """{node: boot mark or None} from a looped raw task's results (item: the node's cluster name).
+    A node that did not answer (unreachable, failed) has None."""
+    marks = {}
+    for result in results or []:
+        answered = not result.get("unreachable") and result.get("rc", 1) == 0
+        marks[result["item"]] = boot_mark(result.get("stdout")) if answered else None
+    return marks
+
+
 def rebooted(before, after):
-    """Nodes whose boot mark changed: {node: mark} read before and after a drill."""
-    return sorted(node for node, mark in (after or {}).items()
-                  if node in (before or {}) and str(mark).strip() != str(before[node]).strip())
+    """Nodes that booted between two readings of boot_marks(): a new boot id or a new PID 1. A node read
+    before but not after counts (it was gone); a node not read before cannot be judged and does not."""
+    changed = []
+    for node, mark in sorted((before or {}).items()):
+        if mark is None:
+            continue
+        now = (after or {}).get(node)
+        if now is None or now["boot_id"] != mark["boot_id"] or now["init_started"] != mark["init_started"]:
+            changed.append(node)
+    return changed
+
+
+def node_offline(status, node):
+    """Whether cluster_status (as one node sees it) has `node` as a member that is not online.
+    False when the status has no such node (the stack did not answer): that is no alarm."""
+    entry = ((status or {}).get("nodes") or {}).get(node)
+    return entry is not None and entry.get("online") is False
+
+
+def standby_loss_seen(status, node):
+    """The alarm standby_power_off waits for: the pair degraded (not down) and `node` offline."""
+    return (status or {}).get("verdict") == "degraded" and node_offline(status, node)
+
+
+def links_down(status, link=None):
+    """Corosync links on which a peer is not connected, [{link, peer, state}] (from cluster_status's
+    `links`), of one link number or of all."""
+    down = []
+    for entry in (status or {}).get("links") or []:
+        if link is not None and str(entry.get("link")) != str(link):
+            continue
+        for peer, state in sorted((entry.get("peers") or {}).items()):
+            if state not in ("localhost", "connected"):
+                down.append({"link": entry.get("link"), "peer": peer, "state": state})
+    return down
+
+
+def link_loss_seen(status, link):
+    """The alarm link_cut_one waits for: the pair degraded and corosync link `link` down to the peer."""
+    return (status or {}).get("verdict") == "degraded" and bool(links_down(status, link))
+
+
+def describe_links_down(status, link=None):
+    """links_down() in words for the drill's figures, "" when every link is up."""
+    return ", ".join("link %s to %s %s" % (d["link"], d["peer"], d["state"]) for d in links_down(status, link))
+
+
+def drbd_peer_lost(volumes):
+    """Whether DRBD volumes (cluster_status's `drbd`) show the peer gone: a volume not connected to it.
+    A split brain is another alarm, not this one."""
+    return any(vol.get("connection") != "Connected" and not vol.get("split_brain") for vol in volumes or [])
+
+
+def pair_roles(status, group, nodes):
+    """{"active", "standby"}: where `group` runs whole (cluster_status) and the other of the two `nodes`;
+    {} unless it runs on exactly one of them."""
+    running = group_nodes(status, group)
+    if len(running) != 1 or running[0] not in nodes:
+        return {}
+    return {"active": running[0], "standby": [node for node in nodes if node != running[0]][0]}
 
 
 def group_nodes(status, group):
@@ -110,12 +191,30 @@ def daemon_recovered(status, group, resource, node, failures):
     return fail_count(status, resource, node) >= int(failures) and len(group_nodes(status, group)) == 1
 
 
-def drill_result(name, checks, recovery=None, figures="", samples=()):
+def drill_result(name, checks, recovery=None, figures="", samples=(), measured=None):
     """One drill's verdict. checks: [{ok, fail}] where `fail` says what went wrong in words;
-    samples: each round's seconds for the drills that repeat (kept for the benchmark)."""
-    failed = [str(check["fail"]) for check in checks if not check.get("ok")]
-    return {"drill": name, "passed": not failed, "recovery": recovery,
-            "detail": "; ".join(failed) if failed else figures, "samples": list(samples or [])}
+    samples: each round's seconds for the drills that repeat (kept for the benchmark); measured: the
+    figures as data ({name: number or dict}) for results.json, so tests read them instead of prose."""
+    failed = [str(check["fail"]) for check in checks if not _true(check.get("ok"))]
+    return {"drill": name, "passed": not failed, "recovery": _number(recovery),
+            "detail": "; ".join(failed) if failed else figures, "samples": [_number(s) for s in samples or []],
+            "measured": dict(measured or {})}
+
+
+def _number(value):
+    """Seconds that went through templating (maybe as text) as a float; None stays None."""
+    if value is None or value == "" or str(value) == "None":
+        return None
+    return float(value)
+
+
+def results_document(results, planned, load=None):
+    """What results.json holds: every drill's verdict, the drills not run, the client load's counts
+    (probes, acknowledged, refused and unanswered writes) and whether the whole run passed."""
+    ran = [result["drill"] for result in results]
+    not_run = list(planned[len(ran):]) if ran == list(planned[:len(ran)]) else [d for d in planned if d not in ran]
+    return {"drills": list(results), "not_run": not_run, "client_load": dict(load or {}),
+            "passed": bool(results) and not not_run and all(result["passed"] for result in results)}
 
 
 def summary_lines(results, skipped=()):
@@ -157,11 +256,12 @@ def cycle_checks(cycle):
         {"ok": _true(cycle.get("taken_over")), "fail": "the group does not run on %s" % cycle.get("survivor")},
         {"ok": _true(cycle.get("fenced")), "fail": "%s was not fenced" % cycle.get("victim")},
         # With DRBD the survivor writes alone until the victim returns: monitoring must say so.
-        {"ok": not _true(cycle.get("drbd_on_survivor")) or any(
-            reason.startswith("DRBD ") and "not connected to its peer" in reason
-            for reason in cycle.get("reasons_while_away") or []),
-         "fail": "while %s was away, the status on %s did not name DRBD's lost peer: %s"
-         % (cycle.get("victim"), cycle.get("survivor"), "; ".join(cycle.get("reasons_while_away") or ["no reasons"]))},
+        {"ok": not cycle.get("drbd_while_away") or drbd_peer_lost(cycle["drbd_while_away"]),
+         "fail": "while %s was away, the status on %s did not show DRBD's lost peer (DRBD: %s; reasons: %s)"
+         % (cycle.get("victim"), cycle.get("survivor"),
+            ", ".join("%s %s" % (vol.get("name") or vol.get("minor"), vol.get("connection"))
+                      for vol in cycle["drbd_while_away"]) if cycle.get("drbd_while_away") else "none",
+            "; ".join(cycle.get("reasons_while_away") or ["none"]))},
         {"ok": _true(cycle.get("back")), "fail": "the pair is not available again: %s"
          % "; ".join(cycle.get("reasons") or ["no answer"])},
     ]

@@ -107,9 +107,9 @@ def bench(bed, args):
     figures["module"], figures["crm_mon"], figures["crm_mon_on_node"] = latency(bed, args.samples)
     figures["token"], figures["consensus"] = detection_floor(bed)
     print("[%s] %d switchovers" % (bed, args.switchovers), flush=True)
-    figures["switchovers"] = drills(bed, ["cascade_switchover"], args.switchovers)[0]["samples"]
+    figures["switchovers"] = drills(bed, ["cascade_switchover"], args.switchovers)["drills"][0]["samples"]
     print("[%s] %d hard kills" % (bed, args.kills), flush=True)
-    kills = drills(bed, ["cascade_power_off"], args.kills)[0]
+    kills = drills(bed, ["cascade_power_off"], args.kills)["drills"][0]
     figures["kills"], figures["kills_detail"] = kills["samples"], kills["detail"]
     must(["bash", spec["script"], "down"], "bed down")
     return figures

@@ -4,14 +4,15 @@ import json
 import os
 
 import pytest
+import yaml
 
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems, parse_proc_drbd
 from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
-    available_check, completed_epoch, cycle_checks, daemon_recovered, drill_result, fences_after, group_nodes, rebooted,
-    request_errors, summary_lines)
+    available_check, boot_mark, boot_marks, completed_epoch, cycle_checks, daemon_recovered, drill_result, fences_after,
+    group_nodes, rebooted, request_errors, results_document, summary_lines)
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
-from ansible_collections.twonode.ha.plugins.filter.drill import drill_ssh_arg
+from ansible_collections.twonode.ha.plugins.filter.drill import drill_node_spec
 
 from conftest import REPO
 
@@ -104,12 +105,40 @@ def test_completion_times_as_pacemaker_prints_them(text, expected):
     assert completed_epoch(text) == expected
 
 
+BOOT_A = "2f1c7a4e-5b8d-4c1e-9a7f-0d3e6b2c8a11"
+BOOT_B = "9ab04d2c-1e7f-4a3b-8c5d-6f2e1a0b9c77"
+
+
+def boot_read(node, stdout, rc=0, **extra):
+    """One item of the looped raw task's results, as Ansible registers it."""
+    return dict({"item": node, "rc": rc, "stdout": stdout, "changed": False}, **extra)
+
+
+def test_a_boot_mark_is_the_boot_id_and_when_pid_1_started():
+    assert boot_mark(BOOT_A + "\r\n4711\r\n") == {"boot_id": BOOT_A, "init_started": 4711}  # raw's pty ends lines with CR
+    assert boot_mark("") is None
+    assert boot_mark("cat: /proc/sys/kernel/random/boot_id: No such file or directory\n4711\n") is None
+    assert boot_mark(BOOT_A + "\n") is None
+
+
+def test_boot_marks_from_the_registered_reads():
+    marks = boot_marks([boot_read("node1", BOOT_A + "\n4711\n"), boot_read("node2", "", rc=255, unreachable=True),
+                        boot_read("vm3", BOOT_A + "\n12\n", rc=1)])
+    assert marks == {"node1": {"boot_id": BOOT_A, "init_started": 4711}, "node2": None, "vm3": None}
+
+
 def test_a_node_rebooted_when_its_boot_mark_changed():
-    before = {"node1": "2f1c\n4711", "node2": "2f1c\n4790"}
+    before = boot_marks([boot_read("node1", BOOT_A + "\n4711\n"), boot_read("node2", BOOT_A + "\n4790\n")])
     assert rebooted(before, dict(before)) == []
-    assert rebooted(before, {"node1": "2f1c\n4711", "node2": "2f1c\n9120"}) == ["node2"]   # container restarted
-    assert rebooted(before, {"node1": "9ab0\n1", "node2": "2f1c\n4790"}) == ["node1"]      # kernel rebooted
-    assert rebooted(before, {"node1": "2f1c\n4711"}) == []
+    # a container restarted by fence_docker: same kernel (boot id), a new PID 1
+    assert rebooted(before, boot_marks([boot_read("node1", BOOT_A + "\n4711\n"),
+                                        boot_read("node2", BOOT_A + "\n9120\n")])) == ["node2"]
+    # a VM or server that rebooted: a new boot id (its PID 1 may start at the same tick)
+    assert rebooted(before, boot_marks([boot_read("node1", BOOT_B + "\n4711\n"),
+                                        boot_read("node2", BOOT_A + "\n4790\n")])) == ["node1"]
+    # read before but not after: it was gone; not read before: nothing to compare with
+    assert rebooted(before, {"node1": before["node1"], "node2": None}) == ["node2"]
+    assert rebooted({"node1": None, "node2": before["node2"]}, dict(before)) == []
 
 
 def test_a_cycle_passes_only_when_everything_happened():
@@ -125,17 +154,21 @@ def test_a_cycle_passes_only_when_everything_happened():
     assert drill_result("x", cycle_checks(dict(good, recovered="True", fenced="true")))["passed"]
 
 
-def test_a_cycle_with_drbd_needs_the_alarm_for_the_lost_peer(fixture_text):
-    volumes = parse_proc_drbd(fixture_text("proc_drbd_84_disconnected.txt"), {0: "r0"})
+def test_a_cycle_with_drbd_needs_the_status_to_show_the_lost_peer(fixture_text):
+    # DRBD on the survivor as cluster_status returns it, captured while the peer was away, then after the resync
+    away_volumes = parse_proc_drbd(fixture_text("proc_drbd_84_disconnected.txt"), {0: "r0"})
+    healthy_volumes = parse_proc_drbd(fixture_text("proc_drbd_84_healthy.txt"), {0: "r0"})
     away = {"victim": "vm1", "survivor": "vm2", "recovered": True, "served_by": "vm2", "taken_over": True,
-            "fenced": True, "back": True, "reasons": [], "drbd_on_survivor": True,
-            "reasons_while_away": ["node vm1 is offline"] + drbd_problems(volumes)}
+            "fenced": True, "back": True, "reasons": [], "drbd_while_away": away_volumes,
+            "reasons_while_away": ["node vm1 is offline"] + drbd_problems(away_volumes)}
     assert drill_result("active_power_off", cycle_checks(away))["passed"]
-    silent = dict(away, reasons_while_away=["node vm1 is offline"])
+    # DRBD still says Connected although the peer is gone: the status did not show it
+    silent = dict(away, drbd_while_away=healthy_volumes, reasons_while_away=["node vm1 is offline"])
     result = drill_result("active_power_off", cycle_checks(silent))
-    assert result["detail"] == "while vm1 was away, the status on vm2 did not name DRBD's lost peer: node vm1 is offline"
-    # no DRBD (the container bed): nothing to name
-    assert drill_result("active_power_off", cycle_checks(dict(silent, drbd_on_survivor="False")))["passed"]
+    assert result["detail"] == ("while vm1 was away, the status on vm2 did not show DRBD's lost peer "
+                                "(DRBD: r0 Connected; reasons: node vm1 is offline)")
+    # no DRBD (the container bed): nothing to show
+    assert drill_result("active_power_off", cycle_checks(dict(silent, drbd_while_away=[])))["passed"]
 
 
 def test_summary_table():
@@ -150,10 +183,18 @@ def test_summary_table():
     assert summary_lines([], ["daemon_kill"])[1].endswith("the run stopped before it (see the failed task above)")
 
 
-def test_ssh_argument_for_the_load_generator():
-    assert drill_ssh_arg(["vm1", {"ansible_host": "127.0.0.1", "ansible_port": 2221, "ansible_user": "root"}]) == \
-        "--node=vm1=root@127.0.0.1:2221"
-    assert drill_ssh_arg(["node1", {"inventory_hostname": "node1"}]) == "--node=node1=root@node1:22"
+def test_results_document_holds_verdicts_what_did_not_run_and_the_load():
+    ran = [drill_result("standby_power_off", [{"ok": True, "fail": ""}], "42.0", "ok", measured={"alarm_after": 6.1}),
+           drill_result("link_cut_one", [{"ok": "False", "fail": "the group moved"}], None)]
+    load = {"probes_ok": 900, "probes_failed": 12, "acked": 0, "refused": 0, "unanswered": 0}
+    document = results_document(ran, ["standby_power_off", "link_cut_one", "daemon_kill"], load)
+    assert document["not_run"] == ["daemon_kill"] and document["client_load"] == load and document["passed"] is False
+    first, second = document["drills"]
+    # seconds that went through templating as text come out as numbers; a check's "False" text is a failure
+    assert first["recovery"] == 42.0 and first["measured"] == {"alarm_after": 6.1} and first["passed"]
+    assert not second["passed"] and second["detail"] == "the group moved" and second["recovery"] is None
+    assert results_document(ran[:1], ["standby_power_off"])["passed"] is True
+    assert results_document([], ["standby_power_off"])["passed"] is False
 
 
 def test_outages_from_probes():
@@ -242,3 +283,34 @@ def test_the_load_notices_its_playbook_is_gone():
     child.wait()
     assert not drill_load.process_alive(child.pid)
     assert drill_load.process_alive(os.getpid())
+
+
+def _inventory_vars(name):
+    with open(os.path.join(REPO, "inventories", name, "hosts.yml")) as handle:
+        pair = yaml.safe_load(handle)["ha_pair"]
+    return {host: dict(pair.get("vars") or {}, inventory_hostname=host, **(hostvars or {}))
+            for host, hostvars in pair["hosts"].items()}
+
+
+def test_the_client_reaches_the_nodes_as_the_inventory_says():
+    vm1 = drill_node_spec(["vm1", _inventory_vars("vmbed")["vm1"]])
+    assert vm1["host"] == "127.0.0.1" and vm1["port"] == 2221 and vm1["user"] == "root"
+    assert vm1["key"] == "/var/lib/twonode-bed/vms/ssh/id_ed25519"
+    command = drill_load.ssh_command(vm1, "true")
+    assert command[:3] == ["ssh", "-q", "-T"] and command[-2:] == ["127.0.0.1", "true"]
+    assert command[command.index("-p") + 1] == "2221" and command[command.index("-l") + 1] == "root"
+    # the bed's inventory turns host key checks off for its rebuilt nodes; the client follows it, and its own
+    # timeouts come first (ssh keeps an option's first value), ahead of the inventory's ConnectTimeout=60
+    assert "StrictHostKeyChecking=no" in command and "UserKnownHostsFile=/dev/null" in command
+    assert command.index("ConnectTimeout=3") < command.index("ConnectTimeout=60")
+
+
+def test_the_client_checks_host_keys_unless_the_inventory_says_otherwise():
+    node = drill_node_spec(["alpha", {"inventory_hostname": "alpha.example.net", "ansible_ssh_extra_args": "-o ProxyJump=bastion"}])
+    assert node == {"name": "alpha", "host": "alpha.example.net", "port": None, "user": None, "key": None,
+                    "options": ["-o", "ProxyJump=bastion"]}
+    command = drill_load.ssh_command(node, "true")
+    # port and user left to SSH's own configuration, as Ansible leaves them
+    assert "-p" not in command and "-l" not in command
+    assert not [arg for arg in command if "StrictHostKeyChecking" in arg or "UserKnownHostsFile" in arg]
+    assert command[-4:] == ["-o", "ProxyJump=bastion", "alpha.example.net", "true"]

@@ -1,30 +1,39 @@
 """Failure drills (playbooks/drill.yml) on the container bed, under client load from the host.
 
-CI runs a short list; the rest run with `-e drill_list=...` on request (README).
+CI runs a short list; the rest run with `-e drill_list=...` on request (README). The verdicts are read
+from results.json, which the drill role writes on the control node (this machine).
 """
 import os
 
 from conftest import REPO, cluster_status
-from bedtools import drill_summary, run_drills
+from bedtools import check_drills_passed, drill_results, drill_summary, run_drills
 
 INVENTORY = os.path.join(REPO, "inventories/testbed/hosts.yml")
 # The cascades run two rounds here (three by default): two power-offs hit both nodes in turn.
 CI_DRILLS = ["standby_power_off", "cascade_power_off", "link_cut_one", "daemon_kill", "cascade_switchover"]
 
 
-def test_drills_refuse_without_the_cluster_name(node1):
+def test_drills_refuse_without_the_cluster_name(node1, tmp_path):
     before = cluster_status(node1)
-    result = run_drills("not-this-cluster", ["active_power_off"], inventory=INVENTORY)
+    result = run_drills("not-this-cluster", ["active_power_off"], inventory=INVENTORY, state_dir=str(tmp_path))
     assert result.returncode != 0
     output = " ".join(result.stdout.split())  # the output wraps long lines
     assert "To confirm, run again with -e drill_confirm=testbed" in output
     assert "Pull the plug" not in output
+    # refused before the client load started: no results at all
+    assert drill_results(str(tmp_path)) is None
     assert cluster_status(node1) == before
 
 
-def test_drills_pass_under_load():
-    result = run_drills("testbed", CI_DRILLS, "-e", "drill_link_cut_seconds=20", "-e", "drill_cascade_count=2", inventory=INVENTORY)
+def test_drills_pass_under_load(tmp_path):
+    result = run_drills("testbed", CI_DRILLS, "-e", "drill_link_cut_seconds=20", "-e", "drill_cascade_count=2",
+                        inventory=INVENTORY, state_dir=str(tmp_path))
     summary = drill_summary(result)
     print(summary)
+    results = drill_results(str(tmp_path))
     assert result.returncode == 0, summary + result.stderr[-2000:]
-    assert "%d of %d drills passed" % (len(CI_DRILLS), len(CI_DRILLS)) in summary
+    check_drills_passed(results, CI_DRILLS)
+    drills = {d["drill"]: d for d in results["drills"]}
+    assert drills["cascade_power_off"]["measured"]["rounds"] == 2 and len(drills["cascade_power_off"]["samples"]) == 2
+    assert drills["cascade_switchover"]["measured"]["switchovers"] == 2
+    assert drills["link_cut_one"]["measured"]["fences"] == 0 and drills["link_cut_one"]["measured"]["rebooted"] == []

@@ -1,6 +1,6 @@
 """Client load for the failure drills, run on the control node, with its own record of what it saw.
 
-    drill_load.py run --state DIR --url URL [--node NAME=USER@HOST:PORT ...] [--probe-via-nodes]
+    drill_load.py run --state DIR --url URL [--node JSON ...] [--probe-via-nodes]
                       [--write-mount DIR --write-file PATH]
     drill_load.py wait --state DIR --since EPOCH [--expect-outage] [--settle S] [--timeout S]
     drill_load.py window --state DIR --since EPOCH [--until EPOCH]
@@ -13,7 +13,8 @@ that process is gone, so an interrupted or killed playbook leaves no load on the
 
 `run` probes the service address over HTTP every --interval seconds and keeps the outages it saw
 (from the first failed probe to the next answer). With --write-file it also appends numbered
-records to a file on the replicated filesystem, through a long-lived SSH session to each node:
+records to a file on the replicated filesystem, through a long-lived SSH session to each node
+(--node: the node's name, host, port, user, key and SSH options, taken from the inventory):
 a record counts as acknowledged only when the node reported it written and fsync'ed, and only
 acknowledged records go to acked.log. After the drills every acknowledged record must be in
 the file (check-writes): that is "nothing written was lost".
@@ -111,21 +112,32 @@ def missing_writes(acked_lines, found_lines, before):
     return acked, [seq for seq in acked if seq not in found]
 
 
+# The client's own: never prompt, and notice a dead node within seconds (the outages' resolution). SSH
+# keeps the first value it gets for an option, so these win over the inventory's; host keys, proxies and
+# the like come from the inventory (ansible_ssh_common_args, ansible_ssh_extra_args) as for Ansible.
+CLIENT_SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "ServerAliveInterval=2",
+                      "-o", "ServerAliveCountMax=2"]
+
+
+def ssh_command(node, remote):
+    """The ssh command line that runs `remote` on a node ({name, host, port, user, key, options})."""
+    command = ["ssh", "-q", "-T"] + CLIENT_SSH_OPTIONS
+    if node.get("port"):
+        command += ["-p", str(node["port"])]
+    if node.get("user"):
+        command += ["-l", node["user"]]
+    if node.get("key"):
+        command += ["-i", node["key"]]
+    return command + list(node.get("options") or []) + [node["host"], remote]
+
+
 class NodeSession:
     """One SSH session to a node running NODE_AGENT; reopened when it breaks."""
 
-    def __init__(self, name, destination, key):
-        self.name = name
-        user_host, port = destination.rpartition(":")[::2]
-        if not user_host:
-            user_host, port = destination, "22"
-        self.command = ["ssh", "-q", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                        "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3",
-                        "-o", "ServerAliveInterval=2", "-o", "ServerAliveCountMax=2", "-p", port]
-        if key:
-            self.command += ["-i", key]
+    def __init__(self, node):
+        self.name = node["name"]
         agent = base64.b64encode(NODE_AGENT.encode()).decode()
-        self.command += [user_host, "python3 -u -c \"import base64; exec(base64.b64decode('%s'))\"" % agent]
+        self.command = ssh_command(node, "python3 -u -c \"import base64; exec(base64.b64decode('%s'))\"" % agent)
         self.proc = None
         self.fresh = False
         self.next_try = 0.0
@@ -169,10 +181,10 @@ class Load:
         self.writes = Timeline()
         self.counts = {"probes_ok": 0, "probes_failed": 0, "acked": 0, "refused": 0, "unanswered": 0}
         self.served_by = None
-        nodes = [item.split("=", 1) for item in args.node]
+        nodes = [json.loads(item) for item in args.node]
         # separate sessions for writes and probes: a write stuck on a frozen device must not stall probing
-        self.nodes = [NodeSession(name, dest, args.ssh_key) for name, dest in nodes]
-        self.probe_nodes = [NodeSession(name, dest, args.ssh_key) for name, dest in nodes]
+        self.nodes = [NodeSession(node) for node in nodes]
+        self.probe_nodes = [NodeSession(node) for node in nodes]
         self.acked = open(os.path.join(args.state, "acked.log"), "a", buffering=1)
 
     def probe_direct(self):
@@ -378,8 +390,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run")
     run.add_argument("--url", required=True)
-    run.add_argument("--node", action="append", default=[], help="NAME=USER@HOST[:PORT]")
-    run.add_argument("--ssh-key")
+    run.add_argument("--node", action="append", default=[],
+                     help='JSON: {"name", "host", "port", "user", "key", "options": [ssh arguments]}')
     run.add_argument("--probe-via-nodes", action="store_true")
     run.add_argument("--write-mount")
     run.add_argument("--write-file")
