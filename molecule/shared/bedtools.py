@@ -66,9 +66,8 @@ def run_drills(cluster, drills, *args, inventory, state_dir):
     results = os.path.join(state_dir, "results.json")
     if os.path.exists(results):
         os.remove(results)  # a file left by an earlier run must not pass for this run's
-    return run_playbook("-e", "drill_confirm=" + cluster, "-e", json.dumps({"drill_list": list(drills),
-                                                                              "drill_state_dir": state_dir}),
-                        *args, inventory=inventory, playbook="drill.yml")
+    extra = json.dumps({"drill_list": list(drills), "drill_state_dir": state_dir})
+    return run_playbook("-e", "drill_confirm=" + cluster, "-e", extra, *args, inventory=inventory, playbook="drill.yml")
 
 
 def drill_results(state_dir):

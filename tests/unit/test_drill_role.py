@@ -38,8 +38,8 @@ def drill_file(drill):
 
 
 def test_every_internal_variable_read_is_set_and_every_other_one_is_an_option():
-    files = sorted(glob.glob(os.path.join(TASKS, "*.yml"))) + [os.path.join(ROLE, "vars", "main.yml"),
-                                                                os.path.join(REPO, "playbooks", "drill.yml")]
+    files = sorted(glob.glob(os.path.join(TASKS, "*.yml")))
+    files += [os.path.join(ROLE, "vars", "main.yml"), os.path.join(REPO, "playbooks", "drill.yml")]
     options = set(load(os.path.join(ROLE, "defaults", "main.yml")))
     assert options == set(load(os.path.join(ROLE, "meta", "argument_specs.yml"))["argument_specs"]["main"]["options"])
     defined = set(load(os.path.join(ROLE, "vars", "main.yml")))
