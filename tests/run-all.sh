@@ -5,7 +5,8 @@
 # on two Debian 13 qemu VMs with DRBD and SBD (built, converged, verified with a power cut, destroyed).
 #   --full  adds what does not fit CI's hour: the VM scenario with its idempotence step and its
 #           long checks (DRBD safety on a spare disk, a real split brain) on Debian 13, the VM
-#           scenario on Debian 12, and the README's whole drill list twice on a fresh container bed.
+#           scenario on Debian 12, the README's whole drill list twice on a fresh container bed, and
+#           the unit tests, module docs and playbooks from a Debian 13 control machine (Python 3.13).
 # Installs what it needs; safe to run again. Stops the beds when it is done.
 set -uo pipefail
 full=false
@@ -89,6 +90,7 @@ vms_full() {
   return $rc
 }
 if $full; then
+  stage "the collection from a Debian 13 control machine (Python 3.13)" bash tests/controller-trixie.sh
   TWONODE_DEBIAN=trixie TWONODE_VERIFY=full stage "molecule (VM bed, DRBD, Debian 13, with idempotence)" vms_full
   TWONODE_DEBIAN=bookworm stage "molecule (VM bed, DRBD, Debian 12)" molecule_timed vms
   TWONODE_DEBIAN=trixie stage "every drill, twice, on a fresh container bed (Debian 13)" \
