@@ -17,48 +17,57 @@ _spec.loader.exec_module(agent)
 TOKEN = "s3cr3t-t0ken"
 PASSWORD = "relay-pa55word"
 
-# Events as Pacemaker's documentation describes the variables it passes to an alert agent (node2
-# lost and fenced by node1, a service's monitor failing, the service started).
-NODE_LOST = {"CRM_alert_kind": "node", "CRM_alert_node": "node2", "CRM_alert_desc": "lost", "CRM_alert_nodeid": "2",
-             "CRM_alert_version": "3.0.0", "CRM_alert_recipient": "webhook", "CRM_alert_node_sequence": "7"}
-NODE_BACK = dict(NODE_LOST, CRM_alert_desc="member")
-FENCED = {"CRM_alert_kind": "fencing", "CRM_alert_node": "node2", "CRM_alert_task": "reboot", "CRM_alert_rc": "0",
-          "CRM_alert_desc": "Operation reboot of node2 by node1 for pacemaker-controld.1234@node1: OK",
-          "CRM_alert_recipient": "mail"}
-MONITOR_OK = {"CRM_alert_kind": "resource", "CRM_alert_node": "node1", "CRM_alert_rsc": "web", "CRM_alert_task": "monitor",
-              "CRM_alert_interval": "20000", "CRM_alert_rc": "0", "CRM_alert_target_rc": "0", "CRM_alert_status": "0",
-              "CRM_alert_desc": "ok", "CRM_alert_recipient": "syslog"}
-MONITOR_FAILED = dict(MONITOR_OK, CRM_alert_rc="7", CRM_alert_desc="not running")
-STARTED = dict(MONITOR_OK, CRM_alert_task="start", CRM_alert_interval="0")
-STOPPED = dict(MONITOR_OK, CRM_alert_task="stop", CRM_alert_interval="0")
-START_TIMED_OUT = dict(STARTED, CRM_alert_status="2", CRM_alert_rc="1", CRM_alert_desc="Timed Out")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+
+
+def _captured():
+    """Events the agent received on the container bed (Pacemaker 3.0.0) during a Molecule run, as it
+    parsed them from Pacemaker's CRM_alert_* variables; turned back into those variables here."""
+    with open(os.path.join(FIXTURES, "alert_events_p3_container_bed.json")) as handle:
+        events = json.load(handle)
+    def env(event):
+        return dict(("CRM_alert_" + ("node_sequence" if key == "sequence" else key), value)
+                    for key, value in event.items())
+    return [env(e) for e in events]
+
+
+(FENCE_DEVICE_STARTED, NODE_LOST, FENCED, NODE_BACK, MONITOR_FAILED, MONITOR_CANCELLED, FAILED_MONITOR_CANCELLED,
+ PROBE_FOUND_RUNNING) = _captured()
+# Not captured (the bed never produced them): a stop, a start that timed out, a failed fencing, an
+# attribute change; the variables as Pacemaker documents them.
+STOPPED = dict(FENCE_DEVICE_STARTED, CRM_alert_task="stop")
+START_TIMED_OUT = dict(FENCE_DEVICE_STARTED, CRM_alert_status="2", CRM_alert_rc="1", CRM_alert_desc="Timed Out")
+FENCING_FAILED = dict(FENCED, CRM_alert_rc="1", CRM_alert_desc="Operation reboot of node2 by node1: Error")
 ATTRIBUTE = {"CRM_alert_kind": "attribute", "CRM_alert_node": "node1", "CRM_alert_recipient": "syslog"}
-
-
+MONITOR_OK = dict(MONITOR_FAILED, CRM_alert_rc="0", CRM_alert_desc="OK")
 @pytest.mark.parametrize("env, sent", [
-    (NODE_LOST, True), (NODE_BACK, True), (FENCED, True), (MONITOR_FAILED, True), (STARTED, True),
-    (START_TIMED_OUT, True), (MONITOR_OK, False), (STOPPED, False), (ATTRIBUTE, False),
+    (NODE_LOST, True), (NODE_BACK, True), (FENCED, True), (FENCING_FAILED, True), (MONITOR_FAILED, True),
+    (FENCE_DEVICE_STARTED, True), (START_TIMED_OUT, True),
+    (MONITOR_CANCELLED, False), (FAILED_MONITOR_CANCELLED, False), (PROBE_FOUND_RUNNING, False),
+    (MONITOR_OK, False), (STOPPED, False), (ATTRIBUTE, False),
 ])
 def test_what_is_worth_a_message(env, sent):
     assert agent.worth_sending(agent.event_from_env(env)) is sent
 
 
 def test_each_message_names_the_cluster_the_node_and_what_happened():
-    def said(env):
-        return agent.summary("shop", agent.event_from_env(env))
-    assert said(NODE_LOST) == "[shop] node node2 was lost (lost)"
-    assert said(NODE_BACK) == "[shop] node node2 rejoined the cluster"
-    assert said(FENCED) == ("[shop] fencing of node2 (reboot) succeeded: Operation reboot of node2 by node1 "
-                            "for pacemaker-controld.1234@node1: OK")
-    assert said(dict(FENCED, CRM_alert_rc="1")).startswith("[shop] fencing of node2 (reboot) FAILED (rc 1)")
-    assert said(MONITOR_FAILED) == "[shop] resource web failed on node1: monitor (every 20000 ms) not running (rc 7, expected 0)"
-    assert said(START_TIMED_OUT) == "[shop] resource web failed on node1: start Timed Out (rc 1, expected 0)"
-    assert said(STARTED) == "[shop] resource web started on node1"
+    def said(env, seen_from=""):
+        return agent.summary("shop", agent.event_from_env(env), seen_from)
+    assert said(NODE_LOST, "node1") == "[shop] node node2 was lost (lost) (seen from node1)"
+    assert said(NODE_BACK, "node1") == "[shop] node node2 is a cluster member (seen from node1)"
+    assert said(FENCED) == ("[shop] fencing of node2 succeeded: Operation reboot of node2 by node1 for "
+                            "pacemaker-controld.294@node1: OK (ref=42c1c146-6850-41f0-a5a8-88d130cc1b75)")
+    assert said(FENCING_FAILED).startswith("[shop] fencing of node2 FAILED (rc 1): Operation reboot")
+    assert said(MONITOR_FAILED) == ("[shop] resource services-nginx failed on node1: monitor (every 10000 ms) "
+                                    "Not running (rc 7, expected 0)")
+    assert said(START_TIMED_OUT) == "[shop] resource fence-node1 failed on node2: start Timed Out (rc 1, expected 0)"
+    assert said(FENCE_DEVICE_STARTED) == "[shop] resource fence-node1 started on node2"
 
 
 def test_what_leaves_the_pair_less_than_whole_is_critical():
     levels = {name: agent.severity(agent.event_from_env(env)) for name, env in
-              [("lost", NODE_LOST), ("back", NODE_BACK), ("fenced", FENCED), ("failed", MONITOR_FAILED), ("started", STARTED)]}
+              [("lost", NODE_LOST), ("back", NODE_BACK), ("fenced", FENCED), ("failed", MONITOR_FAILED),
+               ("started", FENCE_DEVICE_STARTED)]}
     assert levels == {"lost": "critical", "back": "info", "fenced": "critical", "failed": "critical", "started": "info"}
 
 
@@ -103,8 +112,9 @@ def test_a_webhook_gets_the_event_as_json_with_its_headers(tmp_path, receiver, c
     assert got["path"] == "/hook/" + TOKEN
     assert got["headers"]["Authorization"] == "Bearer " + TOKEN
     assert got["body"]["cluster"] == "shop" and got["body"]["node"] == "node2"
-    assert got["body"]["severity"] == "critical" and got["body"]["summary"] == "[shop] node node2 was lost (lost)"
-    assert got["body"]["event"]["sequence"] == "7"
+    assert got["body"]["severity"] == "critical"
+    assert got["body"]["summary"].startswith("[shop] node node2 was lost (lost) (seen from ")
+    assert got["body"]["seen_from"] and got["body"]["event"]["sequence"] == "18"
 
 
 def test_a_failing_webhook_says_why_without_its_url_or_token(tmp_path, receiver, capsys):
@@ -162,7 +172,7 @@ def test_mail_goes_through_the_relay_with_starttls_and_login():
     assert [c[0] for c in _FakeSMTP.calls] == ["connect", "starttls", "login", "send", "quit"]
     assert _FakeSMTP.calls[0] == ("connect", "smtp.example.net", 587, 5)
     assert _FakeSMTP.calls[3][1] == "ops@example.net, oncall@example.net"
-    assert _FakeSMTP.calls[3][2].startswith("[shop] fencing of node2 (reboot) succeeded")
+    assert _FakeSMTP.calls[3][2].startswith("[shop] fencing of node2 succeeded: Operation reboot of node2")
     assert "node: node2" in _FakeSMTP.calls[3][3] and PASSWORD not in _FakeSMTP.calls[3][3]
 
 
@@ -182,16 +192,17 @@ def test_syslog_gets_one_line_at_the_events_severity(tmp_path, monkeypatch):
     monkeypatch.setattr(agent.syslog, "syslog", lambda level, text: logged.append((level, text)))
     monkeypatch.setattr(agent.syslog, "closelog", lambda: None)
     config = _config(tmp_path, {"syslog": {"facility": "local3"}})
-    assert agent.main(["twonode_alert.py"], dict(MONITOR_FAILED, TWONODE_ALERT_CONFIG=config)) == 0
+    env = dict(MONITOR_FAILED, CRM_alert_recipient="syslog", TWONODE_ALERT_CONFIG=config)
+    assert agent.main(["twonode_alert.py"], env) == 0
     assert logged == [("open", "twonode-alert", agent.syslog.LOG_LOCAL3),
-                      (agent.syslog.LOG_CRIT, "[shop] resource web failed on node1: monitor (every 20000 ms) "
-                                              "not running (rc 7, expected 0)")]
+                      (agent.syslog.LOG_CRIT, "[shop] resource services-nginx failed on node1: monitor (every 10000 ms) "
+                                              "Not running (rc 7, expected 0)")]
 
 
 def test_nothing_is_read_or_sent_without_a_recipient_or_for_noise(tmp_path):
     missing = str(tmp_path / "none.json")
     assert agent.main(["twonode_alert.py"], dict(NODE_LOST, CRM_alert_recipient="", TWONODE_ALERT_CONFIG=missing)) == 0
-    assert agent.main(["twonode_alert.py"], dict(MONITOR_OK, TWONODE_ALERT_CONFIG=missing)) == 0
+    assert agent.main(["twonode_alert.py"], dict(MONITOR_CANCELLED, TWONODE_ALERT_CONFIG=missing)) == 0
 
 
 def test_a_missing_configuration_or_channel_is_said(tmp_path, capsys):

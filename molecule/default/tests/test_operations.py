@@ -51,6 +51,9 @@ BAD_INPUTS = [
      "cluster_fence_race_delay 90s is not below Pacemaker's default stonith-timeout"),
     ("cluster name corosync cannot take", ["-e", "BAD_CLUSTER_NAME"],
      "cluster_name 'test bed' is not a valid cluster name"),
+    # The URL may carry a token: the message names the field, not the value.
+    ("alarm webhook that is not a URL", ["-e", "BAD_WEBHOOK"],
+     "cluster_alerts.webhook.url is not an http:// or https:// URL"),
     # A new name or crypto means corosync restarts on both nodes at once: refused unless accepted.
     ("identity change of a running cluster", ["-e", "cluster_name=otherbed"],
      "differ from the running cluster's. Applying that restarts corosync on both nodes at once"),
@@ -73,6 +76,7 @@ def test_bad_inventory_fails_before_any_change(node1, node2, label, args, messag
             {"name": "fence-x", "agent": "fence_dummy", "fences": "node3"}]}),
         "NO_FENCING": lambda: _extra_vars({"cluster_fence_devices": []}),
         "FENCING_PROPERTY_OFF": lambda: _extra_vars({"cluster_properties": {"stonith-enabled": "false"}}),
+        "BAD_WEBHOOK": lambda: _extra_vars({"cluster_alerts": {"webhook": {"url": "hooks.example.net/t0ken"}}}),
         "BAD_CLUSTER_NAME": lambda: _extra_vars({"cluster_name": "test bed"}),
         "FOREIGN_VIP": lambda: _extra_vars({"resources_groups": [
             {"name": "services", "vips": ["192.0.2.10"], "services": ["nginx", "postfix"],

@@ -63,9 +63,23 @@ def event_from_env(env):
     }
 
 
+# Pacemaker's execution status of an operation: 0 done, 1 cancelled (a recurring monitor stopped
+# because its resource stops or moves: routine), anything else went wrong (timed out, error, ...).
+DONE, CANCELLED = "0", "1"
+# What a probe (a one-time monitor) may find without anything being wrong: stopped, running, promoted.
+PROBE_STATES = ("0", "7", "8")
+
+
 def _failed(event):
-    """A resource operation that did not end as Pacemaker expected (status 0 is 'done')."""
-    return (event["status"] not in ("", "0")) or (event["rc"] != event["target_rc"] and event["target_rc"] != "")
+    """A resource operation that went wrong. A cancelled monitor did not, and neither did a probe that
+    found the resource in a state of its own: that is the cluster learning where things run."""
+    if event["status"] not in ("", DONE, CANCELLED):
+        return True
+    if event["status"] == CANCELLED:
+        return False
+    if event["task"] == "monitor" and event["interval"] in ("", "0"):
+        return event["rc"] not in PROBE_STATES
+    return event["target_rc"] != "" and event["rc"] != event["target_rc"]
 
 
 def worth_sending(event):
@@ -88,19 +102,21 @@ def severity(event):
     return "critical" if _failed(event) else "info"
 
 
-def summary(cluster, event):
-    """One line that says what happened, on which cluster and node."""
+def summary(cluster, event, seen_from=""):
+    """One line that says what happened, on which cluster and node, and from where it was seen."""
     kind, node = event["kind"], event["node"] or "?"
+    where = " (seen from %s)" % seen_from if seen_from else ""
     if kind == "node":
-        what = "rejoined the cluster" if event["desc"] == "member" else "was lost (%s)" % (event["desc"] or "?")
-        return "[%s] node %s %s" % (cluster, node, what)
+        what = "is a cluster member" if event["desc"] == "member" else "was lost (%s)" % (event["desc"] or "?")
+        return "[%s] node %s %s%s" % (cluster, node, what, where)
     if kind == "fencing":
+        # The task is Pacemaker's notification (st_notify_fence); the description names the operation.
         outcome = "succeeded" if event["rc"] == "0" else "FAILED (rc %s)" % (event["rc"] or "?")
-        return "[%s] fencing of %s (%s) %s: %s" % (cluster, node, event["task"] or "?", outcome, event["desc"])
+        return "[%s] fencing of %s %s: %s" % (cluster, node, outcome, event["desc"])
     if _failed(event):
         task = event["task"] + ("" if event["interval"] in ("", "0") else " (every %s ms)" % event["interval"])
         return "[%s] resource %s failed on %s: %s %s (rc %s, expected %s)" % (
-            cluster, event["rsc"], node, task, event["desc"] or "?", event["rc"], event["target_rc"])
+            cluster, event["rsc"], node, task, event["desc"] or "?", event["rc"], event["target_rc"] or "?")
     verb = "promoted" if event["task"] == "promote" else "started"
     return "[%s] resource %s %s on %s" % (cluster, event["rsc"], verb, node)
 
@@ -129,7 +145,7 @@ def send_syslog(settings, subject, event, level):
 
 def webhook_payload(cluster, event, subject, level):
     return {"cluster": cluster, "node": event["node"], "kind": event["kind"], "severity": level,
-            "summary": subject, "event": event}
+            "summary": subject, "seen_from": socket.gethostname(), "event": event}
 
 
 def send_webhook(settings, payload, timeout, opener=urllib.request.urlopen):
@@ -190,7 +206,7 @@ def deliver(config, channel, event, subject=None, level=None):
         raise AlertError("channel %r is not configured" % channel)
     cluster = config.get("cluster", "?")
     timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
-    subject = subject or summary(cluster, event)
+    subject = subject or summary(cluster, event, socket.gethostname())
     level = level or severity(event)
     if channel == "syslog":
         send_syslog(settings, subject, event, level)
