@@ -8,15 +8,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.twonode.ha.plugins.module_utils.alerts import agent_config, alert_cib, alert_input_errors
-from ansible_collections.twonode.ha.plugins.module_utils.cluster_identity import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.alerts import agent_config, alert_cib, alert_input_errors
+from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_identity import (
     conf_identity,
     corosync_action,
     has_foreign_resources,
     identity_change_problem,
     identity_digest,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
     authkey_source,
     cluster_name_errors,
     fence_agent_packages,

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import shlex
 
-from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import (
     DAEMONS, available_check, boot_marks, cycle_checks, daemon_recovered, describe_links_down, drill_result, fail_count,
     fences_after, group_nodes, link_loss_seen, pair_roles, rebooted, request_errors, results_document,
     standby_loss_seen, summary_lines)

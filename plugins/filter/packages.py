@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.twonode.ha.plugins.module_utils.packages import dpkg_query_argv, missing_packages
+from ansible_collections.twonode.ha.plugins.plugin_utils.packages import dpkg_query_argv, missing_packages
 
 
 class FilterModule(object):

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
-from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import (
     cib_objects,
     group_errors,
     services_used,

@@ -1,7 +1,7 @@
 """cluster_alerts: checked before any change (never repeating a secret), the agent's file, the CIB's alert."""
 import pytest
 
-from ansible_collections.twonode.ha.plugins.module_utils.alerts import agent_config, alert_cib, alert_input_errors
+from ansible_collections.twonode.ha.plugins.plugin_utils.alerts import agent_config, alert_cib, alert_input_errors
 
 PASSWORD = "relay-pa55word"
 TOKEN = "hook-t0ken"

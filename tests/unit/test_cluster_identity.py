@@ -1,7 +1,7 @@
 import pytest
 from ansible.plugins.filter.core import get_hash, to_json
 
-from ansible_collections.twonode.ha.plugins.module_utils.cluster_identity import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_identity import (
     conf_identity,
     corosync_action,
     has_foreign_resources,

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
     authkey_source,
     fence_agent_packages,
     fence_cib_objects,
@@ -179,7 +179,7 @@ def test_authkey_source(states, expected):
 
 
 def test_sbd_device_fences_both_nodes_and_the_survivor_waits():
-    from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import sbd_fence_devices
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import sbd_fence_devices
     devices = sbd_fence_devices(["/dev/vdc"], ["vm1", "vm2"])
     assert fence_device_errors(devices, ["vm1", "vm2"], False) == []
     objects = fence_cib_objects(devices, survivor="vm1", race_delay="5s")
@@ -193,7 +193,7 @@ def test_sbd_device_fences_both_nodes_and_the_survivor_waits():
 
 
 def test_sbd_settings_are_checked():
-    from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import sbd_errors
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import sbd_errors
     assert sbd_errors(["/dev/vdc"], 10) == []
     assert "not a disk path" in sbd_errors(["vdc"], 10)[0]
     assert "twice" in sbd_errors(["/dev/vdc", "/dev/vdc"], 10)[0]
@@ -203,7 +203,7 @@ def test_sbd_settings_are_checked():
 
 
 def test_sbd_stonith_timeout_covers_the_message_wait():
-    from ansible_collections.twonode.ha.plugins.module_utils.cluster_inputs import sbd_stonith_timeout
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import sbd_stonith_timeout
     assert sbd_stonith_timeout(5, 5000) == 60
     assert sbd_stonith_timeout(30, 5000) == 77   # msgwait 60 s + 20 % + 5 s race delay
 

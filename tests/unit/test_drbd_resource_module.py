@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.twonode.ha.plugins.module_utils import pacemaker_cli
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import plan as cib_plan
-from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import storage_head
+from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import storage_head
 from ansible_collections.twonode.ha.plugins.modules import drbd_resource
 
 DUMP = "drbdadm dump r0"

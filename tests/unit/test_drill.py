@@ -8,7 +8,7 @@ import yaml
 
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems, parse_proc_drbd
-from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import (
     available_check, boot_mark, boot_marks, completed_epoch, cycle_checks, daemon_recovered, drill_result, fences_after,
     group_nodes, rebooted, request_errors, results_document, summary_lines)
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of

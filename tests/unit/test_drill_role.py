@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import BOOT_MARK_COMMAND, DRILLS
+from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import BOOT_MARK_COMMAND, DRILLS
 
 from conftest import REPO
 

@@ -2,7 +2,7 @@
 the module itself running on output captured from the beds, not by searching its reasons' words."""
 import pytest
 
-from ansible_collections.twonode.ha.plugins.module_utils.drill_plan import (
+from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import (
     describe_links_down, drbd_peer_lost, link_loss_seen, links_down, node_offline, pair_roles, standby_loss_seen)
 from ansible_collections.twonode.ha.plugins.modules import cluster_status
 

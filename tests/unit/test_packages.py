@@ -1,5 +1,5 @@
 """The roles' package check: dpkg-query's argv and which wanted packages its answer leaves missing."""
-from ansible_collections.twonode.ha.plugins.module_utils.packages import dpkg_query_argv, missing_packages
+from ansible_collections.twonode.ha.plugins.plugin_utils.packages import dpkg_query_argv, missing_packages
 
 
 def test_the_argv_is_the_one_the_roles_ran():

@@ -5,7 +5,7 @@ from ansible_collections.twonode.ha.plugins.filter.resources import (
     resources_input_errors,
     service_network,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.resources_plan import cib_objects, services_used
+from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import cib_objects, services_used
 
 NODES = [
     {"name": "node1", "service_network": "10.213.10.0/24", "addresses": ["10.213.10.11", "10.213.20.11"]},
