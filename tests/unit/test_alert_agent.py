@@ -25,6 +25,7 @@ def _captured():
     parsed them from Pacemaker's CRM_alert_* variables; turned back into those variables here."""
     with open(os.path.join(FIXTURES, "alert_events_p3_container_bed.json")) as handle:
         events = json.load(handle)
+
     def env(event):
         return dict(("CRM_alert_" + ("node_sequence" if key == "sequence" else key), value)
                     for key, value in event.items())
@@ -40,6 +41,8 @@ START_TIMED_OUT = dict(FENCE_DEVICE_STARTED, CRM_alert_status="2", CRM_alert_rc=
 FENCING_FAILED = dict(FENCED, CRM_alert_rc="1", CRM_alert_desc="Operation reboot of node2 by node1: Error")
 ATTRIBUTE = {"CRM_alert_kind": "attribute", "CRM_alert_node": "node1", "CRM_alert_recipient": "syslog"}
 MONITOR_OK = dict(MONITOR_FAILED, CRM_alert_rc="0", CRM_alert_desc="OK")
+
+
 @pytest.mark.parametrize("env, sent", [
     (NODE_LOST, True), (NODE_BACK, True), (FENCED, True), (FENCING_FAILED, True), (MONITOR_FAILED, True),
     (FENCE_DEVICE_STARTED, True), (START_TIMED_OUT, True),
