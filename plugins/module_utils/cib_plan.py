@@ -551,39 +551,32 @@ class _Plan(object):
             self.changes.append("create %s %s" % (wanted.tag, object_id))
         self.after.append(show(wanted, secrets))
 
-    def constraint(self, wanted):
-        existing = self.constraints.find("*[@id='%s']" % wanted.get("id"))
+    def replace_or_add(self, section, wanted, label, same_meaning):
+        """Put wanted in section in place of the element with its id (kept where it is) unless that
+        one already means the same; say what changed."""
+        existing = section.find("*[@id='%s']" % wanted.get("id"))
         if existing is not None:
-            if constraint_meaning(existing) == constraint_meaning(wanted):
+            if same_meaning(existing) == same_meaning(wanted):
                 return
-            position = list(self.constraints).index(existing)
-            self.constraints.remove(existing)
-            self.constraints.insert(position, wanted)
-            self.changes.append("update constraint %s" % wanted.get("id"))
+            position = list(section).index(existing)
+            section.remove(existing)
+            section.insert(position, wanted)
+            self.changes.append("update %s %s" % (label, wanted.get("id")))
             self.before.append(show(existing))
         else:
-            self.constraints.append(wanted)
-            self.changes.append("create constraint %s" % wanted.get("id"))
+            section.append(wanted)
+            self.changes.append("create %s %s" % (label, wanted.get("id")))
         self.after.append(show(wanted))
+
+    def constraint(self, wanted):
+        self.replace_or_add(self.constraints, wanted, "constraint", constraint_meaning)
 
     def alert(self, wanted):
         if self.alerts is None:
             # Pacemaker keeps alerts after the constraints.
             self.alerts = ET.Element("alerts")
             self.config.insert(list(self.config).index(self.constraints) + 1, self.alerts)
-        existing = self.alerts.find("alert[@id='%s']" % wanted.get("id"))
-        if existing is not None:
-            if alert_meaning(existing) == alert_meaning(wanted):
-                return
-            position = list(self.alerts).index(existing)
-            self.alerts.remove(existing)
-            self.alerts.insert(position, wanted)
-            self.changes.append("update alert %s" % wanted.get("id"))
-            self.before.append(show(existing))
-        else:
-            self.alerts.append(wanted)
-            self.changes.append("create alert %s" % wanted.get("id"))
-        self.after.append(show(wanted))
+        self.replace_or_add(self.alerts, wanted, "alert", alert_meaning)
 
 
 def plan(live_xml, desired):

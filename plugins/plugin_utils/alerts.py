@@ -29,11 +29,14 @@ _RELAY = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:]+\](:[0-9]{1
 AGENT_GRACE = 5
 
 
+def _unknown_keys(where, given, known):
+    return ["%s: unknown key %r (known: %s)" % (where, k, ", ".join(known)) for k in sorted(set(given) - set(known))]
+
+
 def _mail_errors(mail):
     if not isinstance(mail, dict):
         return ["cluster_alerts.mail must be a mapping (relay, to, ...)"]
-    errors = ["cluster_alerts.mail: unknown key %r (known: %s)" % (k, ", ".join(_MAIL_KEYS))
-              for k in sorted(set(mail) - set(_MAIL_KEYS))]
+    errors = _unknown_keys("cluster_alerts.mail", mail, _MAIL_KEYS)
     relay = mail.get("relay")
     if not isinstance(relay, str) or not _RELAY.match(relay):
         errors.append("cluster_alerts.mail.relay %r is not HOST or HOST:PORT" % (relay,))
@@ -60,8 +63,7 @@ def _mail_errors(mail):
 def _webhook_errors(webhook):
     if not isinstance(webhook, dict):
         return ["cluster_alerts.webhook must be a mapping (url, headers)"]
-    errors = ["cluster_alerts.webhook: unknown key %r (known: %s)" % (k, ", ".join(_WEBHOOK_KEYS))
-              for k in sorted(set(webhook) - set(_WEBHOOK_KEYS))]
+    errors = _unknown_keys("cluster_alerts.webhook", webhook, _WEBHOOK_KEYS)
     url = webhook.get("url")
     # The URL may carry a token: it is never repeated in an error.
     if not isinstance(url, str) or not re.match(r"^https?://[^/\s]+", url):
