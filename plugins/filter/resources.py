@@ -12,6 +12,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed
 from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import (
     cib_objects,
     group_errors,
+    postfix_master_cf,
     services_used,
     timeout_factor_error,
 )
@@ -28,18 +29,13 @@ def _need_netaddr():
                                  "on the control node (pip install netaddr)")
 
 
-def service_network(facts, address):
-    """The network (CIDR) of the interface that holds `address`, from gathered facts; '' if none."""
+def service_network(networks, address):
+    """The network (CIDR) of the interface address `address`, from node_state's networks
+    (['10.0.0.11/24', ...]); '' if the node has no such address."""
     _need_netaddr()
-    for name in facts.get("interfaces", []):
-        iface = facts.get(name.replace("-", "_"), {})
-        entries = [iface.get("ipv4")] + list(iface.get("ipv4_secondaries") or [])
-        for entry in entries:
-            if entry and entry.get("address") == str(address):
-                return str(netaddr.IPNetwork("%s/%s" % (entry["address"], entry["netmask"])).cidr)
-        for entry in iface.get("ipv6") or []:
-            if entry.get("address") == str(address):
-                return str(netaddr.IPNetwork("%s/%s" % (entry["address"], entry["prefix"])).cidr)
+    for network in networks or []:
+        if network.split("/")[0] == str(address):
+            return str(netaddr.IPNetwork(network).cidr)
     return ""
 
 
@@ -118,4 +114,5 @@ class FilterModule(object):
             "resources_cib_objects": resources_cib_objects,
             "resources_services_used": services_used,
             "cib_managed_addresses": managed_addresses,
+            "postfix_master_cf": postfix_master_cf,
         }

@@ -279,3 +279,26 @@ def services_used(groups):
                                  "mail_domain": group.get("mail_domain"),
                                  "data": data_directory(group, service)}
     return used
+
+
+POSTFIX_LISTENERS_BEGIN = "# BEGIN twonode.ha smtpd listeners"
+POSTFIX_LISTENERS_END = "# END twonode.ha smtpd listeners"
+# Debian's master.cf line that makes smtpd listen on every address.
+_SMTPD_EVERYWHERE = re.compile(r"smtp\s+inet\s")
+
+
+def postfix_master_cf(text, vips):
+    """master.cf with smtpd listening on the virtual IPs and loopback only: the listen-everywhere
+    `smtp inet` line taken out and the collection's marked block of listeners replaced in place (or
+    added at the end), the rest of the administrator's file kept as it is."""
+    lines = [line for line in (text or "").splitlines() if not _SMTPD_EVERYWHERE.match(line)]
+    block = [POSTFIX_LISTENERS_BEGIN]
+    for address in list(vips or []) + ["127.0.0.1"]:
+        block.append("%s:smtp inet n - y - - smtpd" % (("[%s]" % address) if ":" in address else address))
+    block.append(POSTFIX_LISTENERS_END)
+    if POSTFIX_LISTENERS_BEGIN in lines and POSTFIX_LISTENERS_END in lines[lines.index(POSTFIX_LISTENERS_BEGIN):]:
+        begin = lines.index(POSTFIX_LISTENERS_BEGIN)
+        lines[begin:lines.index(POSTFIX_LISTENERS_END, begin) + 1] = block
+    else:
+        lines.extend(block)
+    return "\n".join(lines) + "\n"

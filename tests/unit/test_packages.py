@@ -1,10 +1,10 @@
-"""The roles' package check: dpkg-query's argv and which wanted packages its answer leaves missing."""
-from ansible_collections.twonode.ha.plugins.plugin_utils.packages import dpkg_query_argv, missing_packages
+"""The roles' package check (node_state): dpkg-query's argv and which wanted packages its answer leaves missing."""
+from ansible_collections.twonode.ha.plugins.module_utils.node_state import DPKG_QUERY, missing_packages
 
 
 def test_the_argv_is_the_one_the_roles_ran():
     # A backslash and an n, as the roles' Jinja passed them (ansible-core 2.19); dpkg-query reads the escape.
-    assert dpkg_query_argv(["drbd-utils"]) == ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", "drbd-utils"]
+    assert DPKG_QUERY + ["drbd-utils"] == ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", "drbd-utils"]
 
 
 def test_only_installed_packages_count():

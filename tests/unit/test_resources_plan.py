@@ -3,7 +3,6 @@ import pytest
 from ansible_collections.twonode.ha.plugins.filter.resources import (
     resources_cib_objects,
     resources_input_errors,
-    service_network,
 )
 from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import cib_objects, services_used
 
@@ -100,16 +99,6 @@ def test_services_used():
     assert services_used([group()]) == {
         "nginx": {"vips": ["10.213.10.100"], "group": "services", "mail_domain": "testbed.example", "data": None},
         "postfix": {"vips": ["10.213.10.100"], "group": "services", "mail_domain": "testbed.example", "data": None}}
-
-
-def test_service_network_from_gathered_facts():
-    facts = {"interfaces": ["lo", "eth0", "eth1"],
-             "eth0": {"ipv4": {"address": "10.213.10.11", "netmask": "255.255.255.0"}},
-             "eth1": {"ipv4": {"address": "10.213.20.11", "netmask": "255.255.255.0"}},
-             "lo": {"ipv4": {"address": "127.0.0.1", "netmask": "255.0.0.0"}}}
-    assert service_network(facts, "10.213.10.11") == "10.213.10.0/24"
-    assert service_network(facts, "10.213.20.11") == "10.213.20.0/24"
-    assert service_network(facts, "10.9.9.9") == ""
 
 
 DRBD = [{"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdb"},

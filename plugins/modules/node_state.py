@@ -1,0 +1,272 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: node_state
+short_description: Read what a role decides on from a node in one call (files, packages, units, kernel settings)
+description:
+  - The collection's roles read each node once with this module and then run only the tasks whose
+    target differs from what they would make of it, so that a run with nothing to change costs one
+    module run per node and role rather than one per file, package and service.
+  - Reads only; never changes the node. Runs in check mode.
+  - File contents are never returned, only their sha1 digest, except for the files named in O(read).
+version_added: "0.3.0"
+author:
+  - twonode.ha maintainers (@twonode)
+options:
+  files:
+    description: Paths to describe (links are not followed).
+    type: list
+    elements: path
+    default: []
+  read:
+    description:
+      - Paths whose text is returned in RV(contents) (a missing file gives V(null)). Only for files that
+        hold no secret; the module's result is shown with C(-v).
+    type: list
+    elements: path
+    default: []
+  packages:
+    description: Debian packages this node needs; RV(missing_packages) lists those dpkg does not report installed.
+    type: list
+    elements: str
+    default: []
+  units:
+    description: systemd units to describe.
+    type: list
+    elements: str
+    default: []
+  sysctls:
+    description: Kernel settings to read, by their sysctl names (V(net.ipv4.ip_nonlocal_bind)).
+    type: list
+    elements: str
+    default: []
+  mounts:
+    description: Paths of which RV(mounted) lists those that are mount points now.
+    type: list
+    elements: path
+    default: []
+  host:
+    description:
+      - Also report the node's addresses, host name and release (RV(host)), in place of Ansible's fact gathering.
+    type: bool
+    default: false
+  fence_agents:
+    description: Also list the fence agents installed (C(stonith_admin --list-installed)); V([]) without Pacemaker.
+    type: bool
+    default: false
+notes:
+  - Reads C(/etc/os-release), C(/proc/self/mountinfo) and C(/proc/sys) and runs C(ip), C(dpkg-query),
+    C(systemctl show) and C(stonith_admin) as asked.
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read what the role decides on
+  twonode.ha.node_state:
+    files: [/etc/corosync/corosync.conf, /etc/corosync/authkey]
+    packages: [corosync, pacemaker]
+    units: [corosync, pacemaker]
+  register: cluster_node
+
+- name: Render corosync.conf where it differs
+  ansible.builtin.copy:
+    content: "{{ cluster_conf }}"
+    dest: /etc/corosync/corosync.conf
+    mode: "0644"
+  when: cluster_node.files['/etc/corosync/corosync.conf'] | twonode.ha.file_differs(content=cluster_conf)
+"""
+
+RETURN = r"""
+files:
+  description: Each path of O(files) and what is there.
+  returned: always
+  type: dict
+  sample: {"/etc/corosync/authkey": {"exists": true, "type": "file", "mode": "0400", "owner": "root",
+           "group": "root", "sha1": "3f786850e387550fdab836ed7e6dc881de23001b"}}
+  contains:
+    exists:
+      description: Whether anything is at the path.
+      type: bool
+    type:
+      description: V(file), V(directory), V(link) or V(other).
+      type: str
+    mode:
+      description: The permission bits in octal, for example V(0644).
+      type: str
+    owner:
+      description: The owner's name (the number when no user has it).
+      type: str
+    group:
+      description: The group's name (the number when no group has it).
+      type: str
+    sha1:
+      description: The sha1 of a file's content.
+      type: str
+    target:
+      description: Where a link points.
+      type: str
+contents:
+  description: The text of each file of O(read), V(null) when it is missing.
+  returned: always
+  type: dict
+missing_packages:
+  description: The packages of O(packages) that are not installed, in the order given.
+  returned: always
+  type: list
+  elements: str
+units:
+  description: Each unit of O(units).
+  returned: always
+  type: dict
+  sample: {"corosync": {"loaded": true, "enabled": "enabled", "active": "active"}}
+  contains:
+    loaded:
+      description: Whether systemd knows the unit (false when its package is not installed).
+      type: bool
+    enabled:
+      description: The unit file state (V(enabled), V(disabled), V(masked), V(static), ...).
+      type: str
+    active:
+      description: The active state (V(active), V(inactive), V(failed), ...).
+      type: str
+sysctls:
+  description: The value of each kernel setting of O(sysctls), V(null) when the kernel has no such setting.
+  returned: always
+  type: dict
+  sample: {"net.ipv4.ip_nonlocal_bind": "1"}
+mounted:
+  description: The paths of O(mounts) that are mount points.
+  returned: always
+  type: list
+  elements: str
+host:
+  description: The node's addresses, host name and release (with O(host)), in place of Ansible's facts.
+  returned: when O(host) is true
+  type: dict
+  contains:
+    addresses:
+      description: Every IPv4 and IPv6 address of the node but the loopback ones.
+      type: list
+      elements: str
+    networks:
+      description: The same addresses with their prefix lengths, for example V(10.0.0.1/24).
+      type: list
+      elements: str
+    hostname:
+      description: The kernel's host name (C(uname -n)).
+      type: str
+    distribution:
+      description: The distribution's name, as Ansible's facts give it (V(Debian)).
+      type: str
+    distribution_major_version:
+      description: The release's major version, for example V(13).
+      type: str
+fence_agents:
+  description: The fence agents installed (with O(fence_agents)).
+  returned: when O(fence_agents) is true
+  type: list
+  elements: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
+    DPKG_QUERY,
+    FENCE_AGENTS,
+    IP_ADDRESSES,
+    SYSTEMCTL_SHOW,
+    file_facts,
+    missing_packages,
+    mounted_paths,
+    parse_ip_addresses,
+    parse_os_release,
+    parse_systemctl_show,
+)
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import Node, NodeError, run_with_node
+
+
+def read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def read_state(module, node):
+    params = module.params
+    result = {
+        "changed": False,
+        "files": dict((path, file_facts(path)) for path in params["files"]),
+        "contents": dict((path, read_text(path)) for path in params["read"]),
+        "sysctls": dict((name, _strip(read_text("/proc/sys/" + name.replace(".", "/"))))
+                        for name in params["sysctls"]),
+        "mounted": mounted_paths(read_text("/proc/self/mountinfo") or "", params["mounts"]),
+        "missing_packages": [],
+        "units": {},
+    }
+    if params["packages"]:
+        # rc 1 when a package is unknown to dpkg: it is then missing, as is one not installed.
+        dummy, out = node.ask(DPKG_QUERY + params["packages"], ok=(0, 1))
+        result["missing_packages"] = missing_packages(params["packages"], out.splitlines())
+    if params["units"]:
+        try:
+            result["units"] = parse_systemctl_show(node.must(SYSTEMCTL_SHOW + params["units"]), params["units"])
+        except ValueError as exc:
+            raise NodeError(str(exc))
+    if params["host"]:
+        result["host"] = read_host(node)
+    if params["fence_agents"]:
+        rc, out, dummy = node.run(FENCE_AGENTS)
+        result["fence_agents"] = [line.strip() for line in out.splitlines() if line.strip()] if rc == 0 else []
+    return result
+
+
+def read_host(node):
+    """The node's addresses, host name and release, as the roles' checks use them."""
+    try:
+        networks = parse_ip_addresses(node.must(IP_ADDRESSES))
+    except ValueError as exc:
+        raise NodeError(str(exc))
+    distribution, major_version = parse_os_release(read_text("/etc/os-release") or "")
+    return {"addresses": [network.split("/")[0] for network in networks], "networks": networks,
+            "hostname": os.uname()[1], "distribution": distribution, "distribution_major_version": major_version}
+
+
+def _strip(value):
+    return value.strip() if value is not None else None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            files=dict(type="list", elements="path", default=[]),
+            read=dict(type="list", elements="path", default=[]),
+            packages=dict(type="list", elements="str", default=[]),
+            units=dict(type="list", elements="str", default=[]),
+            sysctls=dict(type="list", elements="str", default=[]),
+            mounts=dict(type="list", elements="path", default=[]),
+            host=dict(type="bool", default=False),
+            fence_agents=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**run_with_node(module, read_state))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""node_state: the one read a role makes of a node (output captured on the Debian 13 container bed), and the
+comparisons the roles skip work by (file_differs, unit_differs)."""
+import os
+
+import pytest
+
+from ansible_collections.twonode.ha.plugins.filter.resources import service_network
+from ansible_collections.twonode.ha.plugins.module_utils import node_state as ns
+from ansible_collections.twonode.ha.plugins.modules import node_state
+from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import postfix_master_cf
+
+SYSTEMCTL = "systemctl show --property=Id,LoadState,UnitFileState,ActiveState --"
+# The format argument holds a space, which the fake node splits keys at: * stands for it.
+DPKG = "dpkg-query -W *"
+
+
+def test_systemctl_show_gives_each_unit_in_the_order_asked(fixture_text):
+    units = ns.parse_systemctl_show(fixture_text("systemctl_show_p3_container_bed.txt"),
+                                    ["corosync", "pacemaker", "sbd", "nginx"])
+    assert units["corosync"] == {"loaded": True, "enabled": "enabled", "active": "active"}
+    assert units["sbd"] == {"loaded": False, "enabled": "", "active": "inactive"}
+    with pytest.raises(ValueError, match="answered 4 units, 3 were asked"):
+        ns.parse_systemctl_show(fixture_text("systemctl_show_p3_container_bed.txt"), ["corosync", "pacemaker", "sbd"])
+
+
+def test_a_unit_differs_only_where_the_wanted_state_does(fixture_text):
+    units = ns.parse_systemctl_show(fixture_text("systemctl_show_p3_container_bed.txt"),
+                                    ["corosync", "pacemaker", "sbd", "nginx"])
+    assert not ns.unit_differs(units, "corosync", enabled=True, active=True)
+    # A unit that is not installed cannot start at boot: as good as disabled, never enabled.
+    assert not ns.unit_differs(units, "sbd", enabled=False)
+    assert ns.unit_differs(units, "sbd", enabled=True)
+    # The package just started and enabled nginx: the role wants it left to Pacemaker.
+    assert ns.unit_differs(units, "nginx", enabled=False)
+    assert ns.unit_differs(units, "postfix", enabled=False)  # not read: never skipped
+
+
+def test_packages_dpkg_does_not_know_or_has_not_installed_are_missing(fixture_text):
+    lines = fixture_text("dpkg_query_p3_container_bed.txt").splitlines()
+    assert ns.missing_packages(["corosync", "sbd", "nginx", "no-such-package", "sbd"], lines) == [
+        "sbd", "no-such-package"]
+    assert ns.missing_packages(["corosync"], ["corosync config-files"]) == ["corosync"]
+
+
+def test_addresses_leave_out_loopback_and_keep_their_prefix(fixture_text):
+    networks = ns.parse_ip_addresses(fixture_text("ip_json_address_p3_container_bed.json"))
+    assert networks == ["10.213.20.11/24", "fe80::b88d:ddff:fe12:2f8d/64", "10.213.10.11/24", "fe80::f026:7fff:fedf:ea7e/64"]
+    assert service_network(networks, "10.213.10.11") == "10.213.10.0/24"
+    assert service_network(networks, "10.213.20.11") == "10.213.20.0/24"
+    assert service_network(networks, "10.9.9.9") == ""
+    with pytest.raises(ValueError, match="did not give JSON"):
+        ns.parse_ip_addresses("Error: ...")
+
+
+def test_the_release_reads_as_ansible_names_it(fixture_text):
+    assert ns.parse_os_release(fixture_text("os_release_trixie.txt")) == ("Debian", "13")
+
+
+def test_mount_points_come_from_mountinfo_with_its_escapes(fixture_text):
+    text = fixture_text("mountinfo_p3_container_bed.txt")
+    assert ns.mounted_paths(text, ["/srv/services", "/proc", "/"]) == ["/proc", "/"]
+    line = "90 80 147:0 / /srv/web\\040data rw,relatime shared:1 - ext4 /dev/drbd0 rw\n"
+    assert ns.mounted_paths(text + line, ["/srv/web data", "/srv/web"]) == ["/srv/web data"]
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / "conf").write_text("listen 80;\n")
+    os.chmod(str(tmp_path / "conf"), 0o644)
+    (tmp_path / "dir").mkdir()
+    os.chmod(str(tmp_path / "dir"), 0o2775)
+    os.symlink("/etc/nginx/sites-available/twonode.conf", str(tmp_path / "link"))
+    return tmp_path
+
+
+def test_a_file_as_wanted_does_not_differ_and_any_change_to_it_does(tree):
+    me = ns.file_facts(str(tree / "conf"))
+    owner, group = me["owner"], me["group"]
+    assert me["type"] == "file" and me["mode"] == "0644" and me["sha1"] == ns.sha1_text("listen 80;\n")
+    assert not ns.file_differs(me, content="listen 80;\n", owner=owner, group=group, mode="0644")
+    assert ns.file_differs(me, content="listen 81;\n", owner=owner, group=group, mode="0644")
+    assert ns.file_differs(me, content="listen 80;\n", owner=owner, group=group, mode="0600")
+    assert ns.file_differs(me, content="listen 80;\n", owner="nobody-else", group=group, mode="0644")
+    assert ns.file_differs(me, owner=owner, group=group, state="directory")
+
+
+def test_directories_links_and_absence_compare_by_what_they_are(tree):
+    folder = ns.file_facts(str(tree / "dir"))
+    assert folder["mode"] == "2775"
+    assert not ns.file_differs(folder, owner=folder["owner"], group=folder["group"], mode="2775", state="directory")
+    assert ns.file_differs(folder, owner=folder["owner"], group=folder["group"], mode="0755", state="directory")
+    link = ns.file_facts(str(tree / "link"))
+    assert not ns.file_differs(link, state="link", target="/etc/nginx/sites-available/twonode.conf")
+    assert ns.file_differs(link, state="link", target="/etc/nginx/sites-available/default")
+    missing = ns.file_facts(str(tree / "nothing"))
+    assert missing == {"exists": False}
+    assert ns.file_differs(missing, content="") and not ns.file_differs(missing, state="absent")
+    assert ns.file_differs(link, state="absent")
+    assert ns.file_differs(None, state="directory")
+
+
+def test_postfix_master_cf_matches_what_lineinfile_and_blockinfile_made_and_keeps_it(fixture_text):
+    debian = fixture_text("postfix_master_cf_p3_debian.cf")
+    converged = fixture_text("postfix_master_cf_p3_converged.cf")
+    assert postfix_master_cf(debian, ["10.213.10.100"]) == converged
+    assert postfix_master_cf(converged, ["10.213.10.100"]) == converged
+    moved = postfix_master_cf(converged, ["10.213.10.101", "fd00::100"])
+    assert moved.count("# BEGIN twonode.ha smtpd listeners") == 1
+    assert "10.213.10.101:smtp inet n - y - - smtpd\n[fd00::100]:smtp inet" in moved
+    assert "10.213.10.100:smtp" not in moved
+    assert moved.split("# BEGIN")[0] == converged.split("# BEGIN")[0]
+
+
+@pytest.fixture
+def host_files(monkeypatch, fixture_text):
+    texts = {"/etc/os-release": fixture_text("os_release_trixie.txt"),
+             "/proc/self/mountinfo": fixture_text("mountinfo_p3_container_bed.txt"),
+             "/proc/sys/net/ipv4/ip_nonlocal_bind": "1\n",
+             "/etc/corosync/corosync.conf": "totem {\n}\n"}
+    monkeypatch.setattr(node_state, "read_text", texts.get)
+
+
+def test_the_module_runs_one_command_per_kind_and_reports_everything(host_files, fake_node, run_module, fixture_text):
+    node = fake_node({
+        DPKG + " corosync sbd": (1, "corosync installed\n", "dpkg-query: no packages found matching sbd\n"),
+        SYSTEMCTL + " corosync pacemaker sbd nginx": (0, fixture_text("systemctl_show_p3_container_bed.txt"), ""),
+        "ip -json address show": (0, fixture_text("ip_json_address_p3_container_bed.json"), ""),
+        "stonith_admin --list-installed": (0, fixture_text("stonith_admin_list_installed_p3.txt"), ""),
+    })
+    result = run_module(node_state, node, {
+        "packages": ["corosync", "sbd"], "units": ["corosync", "pacemaker", "sbd", "nginx"],
+        "read": ["/etc/corosync/corosync.conf", "/etc/corosync/authkey"], "sysctls": ["net.ipv4.ip_nonlocal_bind"],
+        "mounts": ["/proc", "/srv/services"], "host": True, "fence_agents": True})
+    assert node.calls == [DPKG + " corosync sbd", SYSTEMCTL + " corosync pacemaker sbd nginx",
+                          "ip -json address show", "stonith_admin --list-installed"]
+    assert result["changed"] is False
+    assert result["missing_packages"] == ["sbd"]
+    assert result["units"]["pacemaker"]["active"] == "active"
+    assert result["contents"] == {"/etc/corosync/corosync.conf": "totem {\n}\n", "/etc/corosync/authkey": None}
+    assert result["sysctls"] == {"net.ipv4.ip_nonlocal_bind": "1"}
+    assert result["mounted"] == ["/proc"]
+    assert result["host"]["distribution"] == "Debian" and result["host"]["distribution_major_version"] == "13"
+    assert result["host"]["addresses"] == ["10.213.20.11", "fe80::b88d:ddff:fe12:2f8d", "10.213.10.11",
+                                           "fe80::f026:7fff:fedf:ea7e"]
+    assert "fence_docker" in result["fence_agents"]
+
+
+def test_a_module_asked_for_nothing_runs_nothing(host_files, fake_node, run_module):
+    node = fake_node({})
+    result = run_module(node_state, node, {"files": ["/nonexistent/twonode"]})
+    assert node.calls == []
+    assert result["files"] == {"/nonexistent/twonode": {"exists": False}} and result["units"] == {}
+
+
+def test_systemctl_failing_fails_the_module_in_its_words(host_files, fake_node, run_module):
+    node = fake_node({SYSTEMCTL + " corosync": (1, "", "System has not been booted with systemd\n")})
+    result = run_module(node_state, node, {"units": ["corosync"]})
+    assert result["failed"] is True
+    assert "System has not been booted with systemd" in result["msg"]
