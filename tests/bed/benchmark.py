@@ -10,15 +10,21 @@ Each bed is measured on each Debian release in --releases (TWONODE_DEBIAN for th
 Debian 13 and 12 are side by side in one table.
 
     python3 tests/bed/benchmark.py [--beds containers,vms] [--releases trixie,bookworm] [--kills 5]
-                                   [--switchovers 3] [--samples 10]
+                                   [--switchovers 3] [--samples 10] [--baseline REF]
+
+--baseline REF also times a second run of site.yml with the collection as it was at git REF, on the
+same bed right after this tree's second run (REF's site.yml twice, the second timed; then this tree's
+again, timed too), so a change to rerun speed shows before and after in one table.
 """
 import argparse
 import json
 import os
 import re
 import statistics
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -32,15 +38,18 @@ BEDS = {
 SSH = ["ssh", "-q", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
 
 
-def run(cmd, timeout=3600):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+def run(cmd, timeout=3600, checkout=REPO):
+    """Run cmd in a checkout of the collection (this one, or the baseline's), which twonode.ha resolves to."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(checkout, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    if checkout != REPO:
+        env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(checkout, ".benchmark-collections")
     start = time.time()
-    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    result = subprocess.run(cmd, cwd=checkout, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     return result, time.time() - start
 
 
-def must(cmd, what, timeout=3600):
-    result, seconds = run(cmd, timeout)
+def must(cmd, what, timeout=3600, checkout=REPO):
+    result, seconds = run(cmd, timeout, checkout)
     if result.returncode != 0:
         sys.exit("%s failed (rc %d):\n%s\n%s" % (what, result.returncode, result.stdout[-3000:], result.stderr[-2000:]))
     return result, seconds
@@ -92,7 +101,39 @@ def detection_floor(bed):
     return token, consensus
 
 
-def bench(bed, args):
+class Baseline(object):
+    """A worktree of the collection at a git ref, resolvable as twonode.ha, removed afterwards."""
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.path = tempfile.mkdtemp(prefix="twonode-baseline-")
+        subprocess.run(["git", "worktree", "add", "--detach", self.path, ref], cwd=REPO, check=True,
+                       capture_output=True)
+        link = os.path.join(self.path, ".benchmark-collections", "ansible_collections", "twonode", "ha")
+        os.makedirs(os.path.dirname(link))
+        os.symlink(self.path, link)
+        self.commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=self.path, check=True,
+                                     capture_output=True, text=True).stdout.strip()
+
+    def remove(self):
+        subprocess.run(["git", "worktree", "remove", "--force", self.path], cwd=REPO, check=False, capture_output=True)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def second_runs(bed, baseline):
+    """REF's site.yml twice on the bed this tree deployed (the second timed), then this tree's again."""
+    spec = BEDS[bed]
+    site = ["ansible-playbook", "-i", spec["inventory"], "playbooks/site.yml"]
+    first = must(site, "site.yml at %s" % baseline.ref, checkout=baseline.path)[0]
+    result, seconds = must(site, "site.yml at %s again" % baseline.ref, checkout=baseline.path)
+    figures = {"baseline_first_changed": changed_count(first.stdout), "baseline_second_run": seconds,
+               "baseline_second_run_changed": changed_count(result.stdout)}
+    result, figures["second_run_again"] = must(site, "site.yml again after the baseline's")
+    figures["second_run_again_changed"] = changed_count(result.stdout)
+    return figures
+
+
+def bench(bed, args, baseline=None):
     spec = BEDS[bed]
     figures = {}
     print("[%s] fresh nodes" % bed, flush=True)
@@ -103,6 +144,9 @@ def bench(bed, args):
     result, figures["second_run"] = must(["ansible-playbook", "-i", spec["inventory"], "playbooks/site.yml"],
                                          "site.yml again")
     figures["second_run_changed"] = changed_count(result.stdout)
+    if baseline:
+        print("[%s] second runs with the collection at %s" % (bed, baseline.ref), flush=True)
+        figures.update(second_runs(bed, baseline))
     print("[%s] status latency" % bed, flush=True)
     figures["module"], figures["crm_mon"], figures["crm_mon_on_node"] = latency(bed, args.samples)
     figures["token"], figures["consensus"] = detection_floor(bed)
@@ -115,11 +159,20 @@ def bench(bed, args):
     return figures
 
 
-def report(results):
+def report(results, baseline=None):
     rows = [
         ("fresh nodes up (bed)", lambda f: "%.0f s" % f["bed_up"]),
         ("deploy site.yml, fresh nodes", lambda f: "%.0f s" % f["deploy"]),
-        ("second run", lambda f: "%.0f s, changed=%d" % (f["second_run"], f["second_run_changed"])),
+        ("second run", lambda f: "%.1f s, changed=%d" % (f["second_run"], f["second_run_changed"])),
+    ]
+    if baseline:
+        rows += [
+            ("second run at %s (before)" % baseline.commit, lambda f: "%.1f s, changed=%d (its first: changed=%d)" % (
+                f["baseline_second_run"], f["baseline_second_run_changed"], f["baseline_first_changed"])),
+            ("second run again (after)", lambda f: "%.1f s, changed=%d" % (
+                f["second_run_again"], f["second_run_again_changed"])),
+        ]
+    rows += [
         ("cluster_status via Ansible", lambda f: "median %.2f s" % statistics.median(f["module"])),
         ("crm_mon --output-as=xml via Ansible", lambda f: "median %.2f s" % statistics.median(f["crm_mon"])),
         ("crm_mon --output-as=xml on the node", lambda f: "median %.3f s" % f["crm_mon_on_node"]),
@@ -145,15 +198,21 @@ def main():
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--switchovers", type=int, default=3)
     parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--baseline", help="a git ref whose collection's second run is timed beside this tree's")
     args = parser.parse_args()
+    baseline = Baseline(args.baseline) if args.baseline else None
     results = {}
-    for bed in args.beds.split(","):
-        for release in args.releases.split(","):
-            os.environ["TWONODE_DEBIAN"] = release  # the bed scripts build and boot this release
-            results["%s/%s" % (bed, release)] = bench(bed, args)
-        with open("/tmp/twonode-benchmark.json", "w") as handle:
-            json.dump(results, handle, indent=1)
-    report(results)
+    try:
+        for bed in args.beds.split(","):
+            for release in args.releases.split(","):
+                os.environ["TWONODE_DEBIAN"] = release  # the bed scripts build and boot this release
+                results["%s/%s" % (bed, release)] = bench(bed, args, baseline)
+            with open("/tmp/twonode-benchmark.json", "w") as handle:
+                json.dump(results, handle, indent=1)
+    finally:
+        if baseline:
+            baseline.remove()
+    report(results, baseline)
 
 
 if __name__ == "__main__":
