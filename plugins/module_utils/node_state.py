@@ -59,6 +59,19 @@ def file_facts(path):
     return facts
 
 
+def device_kind(path):
+    """What a path leads to, links followed: block, char, file, directory, other, or missing."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "missing"
+    for kind, test in (("block", stat.S_ISBLK), ("char", stat.S_ISCHR), ("file", stat.S_ISREG),
+                       ("directory", stat.S_ISDIR)):
+        if test(mode):
+            return kind
+    return "other"
+
+
 def _name(lookup, number):
     try:
         return lookup(number)[0]

@@ -26,6 +26,11 @@ options:
     type: list
     elements: path
     default: []
+  devices:
+    description: Paths of devices (disks, the watchdog) whose kind RV(devices) gives, links followed.
+    type: list
+    elements: path
+    default: []
   read:
     description:
       - Paths whose text is returned in RV(contents) (a missing file gives V(null)). Only for files that
@@ -117,6 +122,11 @@ files:
     target:
       description: Where a link points.
       type: str
+devices:
+  description: What each path of O(devices) leads to, links followed.
+  returned: always
+  type: dict
+  sample: {"/dev/vdc": "block", "/dev/watchdog": "char", "/dev/vdz": "missing"}
 contents:
   description: The text of each file of O(read), V(null) when it is missing.
   returned: always
@@ -189,6 +199,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     FENCE_AGENTS,
     IP_ADDRESSES,
     SYSTEMCTL_SHOW,
+    device_kind,
     file_facts,
     missing_packages,
     mounted_paths,
@@ -212,6 +223,7 @@ def read_state(module, node):
     result = {
         "changed": False,
         "files": dict((path, file_facts(path)) for path in params["files"]),
+        "devices": dict((path, device_kind(path)) for path in params["devices"]),
         "contents": dict((path, read_text(path)) for path in params["read"]),
         "sysctls": dict((name, _strip(read_text("/proc/sys/" + name.replace(".", "/"))))
                         for name in params["sysctls"]),
@@ -255,6 +267,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             files=dict(type="list", elements="path", default=[]),
+            devices=dict(type="list", elements="path", default=[]),
             read=dict(type="list", elements="path", default=[]),
             packages=dict(type="list", elements="str", default=[]),
             units=dict(type="list", elements="str", default=[]),

@@ -286,6 +286,14 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", mon
     return {"resources": resources, "constraints": constraints}
 
 
+def sbd_device_paths(devices, watchdog_device):
+    """The paths node_state looks at for SBD: the disks and the watchdog; none when no disk is given,
+    or when cluster_sbd_devices is not a list (sbd_errors says so, the read must not fail first)."""
+    if not isinstance(devices, list) or not devices:
+        return []
+    return [str(device) for device in devices] + [str(watchdog_device)]
+
+
 def sbd_errors(devices, watchdog_timeout):
     """Problems with the SBD settings (devices: shared disks; watchdog_timeout: seconds)."""
     errors = []

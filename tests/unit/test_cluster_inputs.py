@@ -202,6 +202,14 @@ def test_sbd_settings_are_checked():
     assert "whole seconds" in sbd_errors(["/dev/vdc"], "10")[0]
 
 
+def test_the_sbd_devices_read_cannot_fail_before_the_input_check_says_why():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import sbd_device_paths
+    assert sbd_device_paths(["/dev/vdc"], "/dev/watchdog") == ["/dev/vdc", "/dev/watchdog"]
+    assert sbd_device_paths([], "/dev/watchdog") == []
+    # A string where a list belongs: sbd_errors names the mistake; the read asks for nothing.
+    assert sbd_device_paths("/dev/vdc", "/dev/watchdog") == []
+
+
 def test_sbd_stonith_timeout_covers_the_message_wait():
     from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import sbd_stonith_timeout
     assert sbd_stonith_timeout(5, 5000) == 60

@@ -157,3 +157,12 @@ def test_systemctl_failing_fails_the_module_in_its_words(host_files, fake_node, 
     result = run_module(node_state, node, {"units": ["corosync"]})
     assert result["failed"] is True
     assert "System has not been booted with systemd" in result["msg"]
+
+
+def test_devices_are_followed_through_links_and_told_apart(tmp_path):
+    os.symlink("/dev/null", str(tmp_path / "watchdog"))
+    assert ns.device_kind(str(tmp_path / "watchdog")) == "char"
+    assert ns.device_kind(str(tmp_path)) == "directory"
+    assert ns.device_kind(str(tmp_path / "vdz")) == "missing"
+    os.symlink(str(tmp_path / "vdz"), str(tmp_path / "dangling"))
+    assert ns.device_kind(str(tmp_path / "dangling")) == "missing"
