@@ -73,8 +73,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Reads only, in check mode as in a normal run.
   diff_mode:
     support: none
+    description: Changes nothing, so there is no difference to show.
 """
 
 EXAMPLES = r"""
@@ -207,7 +209,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     parse_os_release,
     parse_systemctl_show,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import Node, NodeError, run_with_node
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
 
 
 def read_text(path):

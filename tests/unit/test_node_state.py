@@ -108,7 +108,7 @@ def test_postfix_master_cf_matches_what_lineinfile_and_blockinfile_made_and_keep
     assert moved.count("# BEGIN twonode.ha smtpd listeners") == 1
     assert "10.213.10.101:smtp inet n - y - - smtpd\n[fd00::100]:smtp inet" in moved
     assert "10.213.10.100:smtp" not in moved
-    assert moved.split("# BEGIN")[0] == converged.split("# BEGIN")[0]
+    assert moved.split("# BEGIN", maxsplit=1)[0] == converged.split("# BEGIN", maxsplit=1)[0]
 
 
 @pytest.fixture
