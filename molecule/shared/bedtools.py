@@ -60,13 +60,18 @@ def run_playbook(*args, inventory, playbook="site.yml"):
 
 
 # The drills CI runs on every bed: short; the full list is `-e drill_list=...` or the role's default.
-def run_drills(cluster, drills, *args, inventory, state_dir):
+def run_drills(cluster, drills, *args, inventory, state_dir, alarm_log=None):
     """drill.yml as a user runs it (confirmed by the cluster's name), a short list of drills, keeping the
-    client's state and results.json in state_dir (on this machine, the control node)."""
+    client's state and results.json in state_dir (on this machine, the control node). alarm_log: the bed's
+    alarm receiver's log, which standby_power_off then checks for the alarm (the bed's inventory names it
+    too; given here so the test does not depend on that)."""
     results = os.path.join(state_dir, "results.json")
     if os.path.exists(results):
         os.remove(results)  # a file left by an earlier run must not pass for this run's
-    extra = json.dumps({"drill_list": list(drills), "drill_state_dir": state_dir})
+    extra = {"drill_list": list(drills), "drill_state_dir": state_dir}
+    if alarm_log is not None:
+        extra["drill_alarm_log"] = alarm_log
+    extra = json.dumps(extra)
     return run_playbook("-e", "drill_confirm=" + cluster, "-e", extra, *args, inventory=inventory, playbook="drill.yml")
 
 

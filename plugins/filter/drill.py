@@ -10,7 +10,7 @@ __metaclass__ = type
 import shlex
 
 from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import (
-    DAEMONS, available_check, boot_marks, cycle_checks, daemon_recovered, describe_links_down, drill_result, fail_count,
+    DAEMONS, alarm_check, available_check, boot_marks, cycle_checks, daemon_recovered, describe_links_down, drill_result, fail_count,
     fences_after, group_nodes, link_loss_seen, pair_roles, rebooted, request_errors, results_document,
     standby_loss_seen, summary_lines)
 
@@ -60,6 +60,7 @@ class FilterModule(object):
             "drill_group_nodes": group_nodes,
             "drill_pair_roles": pair_roles,
             "drill_standby_loss_seen": standby_loss_seen,
+            "drill_alarm_check": alarm_check,
             "drill_link_loss_seen": link_loss_seen,
             "drill_links_down_text": describe_links_down,
             "drill_available_check": available_check,

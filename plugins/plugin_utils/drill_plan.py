@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import json
 import re
 
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import SETTLED_ROLES
@@ -19,7 +20,8 @@ NEEDS_POWER_OFF = ("standby_power_off", "active_power_off", "cascade_power_off")
 DAEMONS = {"nginx": "nginx", "postfix": "master"}  # service name: its main process
 
 
-def request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds):
+def request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds, alarm_log="",
+                   alarm_timeout=60):
     """Problems with a drill request, in plain words, before anything touches the pair."""
     errors = []
     if not drills:
@@ -41,6 +43,10 @@ def request_errors(drills, power_off_command, cascade_count, link, daemon, link_
         errors.append("drill_daemon must be one of %s" % ", ".join(sorted(DAEMONS)))
     if int(link_cut_seconds) < 20:
         errors.append("drill_link_cut_seconds must be at least 20: the cut has to outlast detection and fencing")
+    if alarm_log and not str(alarm_log).startswith("/"):
+        errors.append("drill_alarm_log must be an absolute path on the control node (%s is not)" % alarm_log)
+    if int(alarm_timeout) < 1:
+        errors.append("drill_alarm_timeout must be 1 or more seconds")
     return errors
 
 
@@ -122,6 +128,51 @@ def node_offline(status, node):
 def standby_loss_seen(status, node):
     """The alarm standby_power_off waits for: the pair degraded (not down) and `node` offline."""
     return (status or {}).get("verdict") == "degraded" and node_offline(status, node)
+
+
+def _alarms_since(log_text, since):
+    """The alarms a receiver logged at or after `since`: one JSON object a line, {"received": EPOCH, "alarm":
+    the alert agent's webhook payload} (as tests/bed/alarm_receiver.py writes them), in order. A line that is
+    not such an object (one being written as it is read) is skipped."""
+    alarms = []
+    for line in str(log_text or "").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("alarm"), dict):
+            continue
+        received = entry.get("received")
+        if isinstance(received, (int, float)) and not isinstance(received, bool) and received >= float(since):
+            alarms.append(entry)
+    return alarms
+
+
+def _tells_node_lost(alarm, node):
+    """Pacemaker's node event (through the agent) that `node` left the cluster: kind node, not "member"."""
+    return (alarm.get("kind") == "node" and alarm.get("node") == node
+            and (alarm.get("event") or {}).get("desc") not in (None, "", "member"))
+
+
+def alarm_check(log_text, node, since, timeout, log):
+    """standby_power_off's alarm check from the receiver's log on the control node (log_text; log: its path,
+    empty when the user has no receiver, then there is no check). Passes when the first alarm that says
+    `node` was lost, received at or after `since` (the power-off, the control node's clock), came within
+    `timeout` seconds. {ok, fail, seconds: from the power-off to that alarm or None, summary, checked}."""
+    if not log:
+        return {"ok": True, "fail": "", "seconds": None, "summary": "", "checked": False}
+    alarms = _alarms_since(log_text, since)
+    lost = [entry for entry in alarms if _tells_node_lost(entry["alarm"], node)]
+    if not lost:
+        others = "; ".join(str(entry["alarm"].get("summary") or entry["alarm"].get("kind")) for entry in alarms[:3])
+        return {"ok": False, "seconds": None, "summary": "", "checked": True,
+                "fail": "no alarm that %s was lost reached %s within %s s of the power-off (since then: %s)"
+                % (node, log, timeout, others or "nothing")}
+    seconds = round(lost[0]["received"] - float(since), 1)
+    late = seconds > float(timeout)
+    return {"ok": not late, "seconds": seconds, "summary": str(lost[0]["alarm"].get("summary") or ""), "checked": True,
+            "fail": "the alarm that %s was lost reached %s after %s s, more than %s s" % (node, log, seconds, timeout)
+            if late else ""}
 
 
 def links_down(status, link=None):

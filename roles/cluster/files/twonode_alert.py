@@ -7,11 +7,14 @@ variables; the recipient's value names the channel (mail, webhook, syslog) confi
 /etc/twonode/alert.json (root:haclient 0640, written by the cluster role; it holds the relay's
 password and the webhook's headers). Every message names the cluster and the node.
 
-    twonode_alert.py                 deliver the event in the environment to CRM_alert_recipient
-    twonode_alert.py --test CHANNEL  send a test message through CHANNEL (mail, webhook, syslog)
+    twonode_alert.py                         deliver the event in the environment to CRM_alert_recipient
+    twonode_alert.py --test CHANNEL          send a test message through CHANNEL (mail, webhook, syslog)
+    twonode_alert.py --drbd EVENT RESOURCE   tell every channel about a DRBD event (split-brain,
+                                             disconnected), the details in the handler's DRBD_* variables
 
-It never blocks the cluster: each delivery has a timeout, and Pacemaker's own alert timeout
-stops it after that. What it prints goes to Pacemaker's log, so it never prints a secret: no
+DRBD runs the last form as root, through its handlers (roles/drbd/files/twonode-drbd-alarm starts it
+detached, so DRBD never waits for it). It never blocks the cluster: each delivery has a timeout, and
+Pacemaker's own alert timeout stops it after that. What it prints goes to Pacemaker's log, so it never prints a secret: no
 password, no header, no URL (a webhook URL often carries a token). Exit 0: sent, or not worth
 sending; 1: not delivered (the reason is printed); 2: wrong usage.
 """
@@ -63,6 +66,50 @@ def event_from_env(env):
     }
 
 
+# DRBD events the agent knows, as DRBD names the handlers that report them (see roles/drbd).
+DRBD_EVENTS = ("split-brain", "disconnected")
+# The connection state a `disconnected` handler sees when this node disconnected on purpose (drbdadm
+# disconnect or down, Pacemaker stopping DRBD): not worth a message, the peer reports TearDown then.
+DRBD_ASKED_HERE = "Disconnecting"
+# The peer closed the connection in order (it was taken down): replication stops, but as planned.
+DRBD_PEER_CLOSED = "TearDown"
+
+
+def _drbd_peer(env):
+    """The peer's name: DRBD 8.4's drbdadm gives DRBD_PEERS; DRBD 9 gives the peer's node id and each
+    node id's host name; failing both, the peer's address."""
+    names = env.get("DRBD_PEERS") or env.get("DRBD_PEER")
+    if not names and env.get("DRBD_PEER_NODE_ID"):
+        names = env.get("DRBD_NODE_ID_" + env["DRBD_PEER_NODE_ID"])
+    return names or env.get("DRBD_PEER_ADDRESS") or "?"
+
+
+def drbd_event(name, resource, env):
+    """A DRBD handler's event, from the variables DRBD gives it, in the fields the channels send."""
+    return {
+        "kind": "drbd",
+        "task": name,
+        "node": socket.gethostname(),
+        "rsc": resource,
+        "peer": _drbd_peer(env),
+        "cstate": env.get("DRBD_CSTATE", ""),
+        "minor": env.get("DRBD_MINOR", ""),
+        "volume": env.get("DRBD_VOLUME", ""),
+        "desc": "split brain" if name == "split-brain" else "connection lost",
+    }
+
+
+def _drbd_summary(cluster, event):
+    if event["task"] == "split-brain":
+        return ("[%s] DRBD split brain on %s between %s and %s: both wrote while apart, nothing is mirrored until it "
+                "is resolved (playbooks/splitbrain.yml)" % (cluster, event["rsc"], event["node"], event["peer"]))
+    if event["cstate"] == DRBD_PEER_CLOSED:
+        return "[%s] DRBD %s on %s: %s closed the connection (%s): not mirrored until it reconnects" % (
+            cluster, event["rsc"], event["node"], event["peer"], event["cstate"])
+    return "[%s] DRBD %s on %s lost its connection to %s (%s): not mirrored until it reconnects" % (
+        cluster, event["rsc"], event["node"], event["peer"], event["cstate"] or "?")
+
+
 # Pacemaker's execution status of an operation: 0 done, 1 cancelled (a recurring monitor stopped
 # because its resource stops or moves: routine), anything else went wrong (timed out, error, ...).
 DONE, CANCELLED = "0", "1"
@@ -83,9 +130,12 @@ def _failed(event):
 
 
 def worth_sending(event):
-    """Node and fencing events always; resource events when an operation failed or a service arrived."""
+    """Node and fencing events always; resource events when an operation failed or a service arrived; DRBD
+    events unless this node disconnected on purpose."""
     if event["kind"] in ("node", "fencing"):
         return True
+    if event["kind"] == "drbd":
+        return event["cstate"] != DRBD_ASKED_HERE
     if event["kind"] != "resource":
         return False
     if _failed(event):
@@ -99,12 +149,16 @@ def severity(event):
         return "info" if event["desc"] == "member" else "critical"
     if event["kind"] == "fencing":
         return "critical"
+    if event["kind"] == "drbd":
+        return "info" if event["cstate"] == DRBD_PEER_CLOSED and event["task"] != "split-brain" else "critical"
     return "critical" if _failed(event) else "info"
 
 
 def summary(cluster, event, seen_from=""):
     """One line that says what happened, on which cluster and node, and from where it was seen."""
     kind, node = event["kind"], event["node"] or "?"
+    if kind == "drbd":
+        return _drbd_summary(cluster, event)  # DRBD reports what this node sees: the node is where it was seen
     where = " (seen from %s)" % seen_from if seen_from else ""
     if kind == "node":
         what = "is a cluster member" if event["desc"] == "member" else "was lost (%s)" % (event["desc"] or "?")
@@ -224,9 +278,31 @@ def test_event(node):
             "status": "", "rsc": "", "interval": "", "timestamp": "", "sequence": "", "version": "", "recipient": ""}
 
 
+def deliver_everywhere(config, event):
+    """Send the event through every configured channel, each in turn (syslog first: it cannot hang), one's
+    failure not stopping the others; the failures, each named by its channel, as one AlertError."""
+    failures = []
+    for channel in [name for name in ("syslog", "webhook", "mail") if name in config["channels"]]:
+        try:
+            deliver(config, channel, event)
+        except AlertError as exc:
+            failures.append("%s: %s" % (channel, exc))
+    if failures:
+        raise AlertError("; ".join(failures))
+
+
+def usage():
+    return [part for part in __doc__.split("\n\n") if "twonode_alert.py --test" in part][0]
+
+
 def main(argv, env):
     path = env.get("TWONODE_ALERT_CONFIG", CONFIG)
     try:
+        if len(argv) == 4 and argv[1] == "--drbd" and argv[2] in DRBD_EVENTS and argv[3]:
+            event = drbd_event(argv[2], argv[3], env)
+            if worth_sending(event):
+                deliver_everywhere(load_config(path), event)
+            return 0
         if len(argv) == 3 and argv[1] == "--test":
             config = load_config(path)
             event = test_event(socket.gethostname())
@@ -234,7 +310,7 @@ def main(argv, env):
             print("sent: %s" % deliver(config, argv[2], event, subject, "info"))
             return 0
         if len(argv) != 1:
-            print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
+            print(usage(), file=sys.stderr)
             return 2
         event = event_from_env(env)
         # Pacemaker calls an alert without recipients too; nothing to do then.

@@ -1,0 +1,127 @@
+"""DRBD's handlers (roles/drbd/files): the split-brain handler still marks and logs as before, and both it
+and the alarm handler start the alert agent only when the cluster role configured channels, detached,
+so DRBD never waits for a delivery; and the resource template names the handlers each DRBD has."""
+import os
+import subprocess
+import time
+
+import jinja2
+import pytest
+
+from ansible_collections.twonode.ha.plugins.filter.drbd import FilterModule
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FILES = os.path.join(REPO, "roles/drbd/files")
+# What DRBD 8.4's drbdadm gives the split-brain handler (see test_alert_agent_drbd.py).
+DRBD_ENV = {"PATH": "/sbin:/usr/sbin:/bin:/usr/bin", "HOME": "/", "TERM": "linux", "DRBD_RESOURCE": "r0",
+            "DRBD_PEERS": "vm1", "DRBD_MINOR": "0", "DRBD_VOLUME": "0"}
+# An agent that takes its time: records how it was called, after the handler has long returned.
+SLOW_AGENT = """#!/bin/sh
+sleep 1.5
+echo "$* $DRBD_PEERS $TWONODE_ALERT_CONFIG" >"{out}"
+"""
+
+
+# logger as the handlers call it, writing to a file instead of this machine's journal.
+FAKE_LOGGER = """#!/bin/sh
+{{ echo "$*"; cat; }} >>"{out}"
+"""
+
+
+@pytest.fixture
+def node(tmp_path):
+    """The paths the handlers use, pointed into tmp_path (DRBD's own environment never sets these)."""
+    agent = tmp_path / "twonode_alert.py"
+    agent.write_text(SLOW_AGENT.format(out=tmp_path / "agent.called"))
+    agent.chmod(0o755)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "logger").write_text(FAKE_LOGGER.format(out=tmp_path / "logged"))
+    (tmp_path / "bin" / "logger").chmod(0o755)
+    env = dict(DRBD_ENV, PATH="%s:%s" % (tmp_path / "bin", DRBD_ENV["PATH"]),
+               TWONODE_ALERT_AGENT=str(agent), TWONODE_ALERT_CONFIG=str(tmp_path / "alert.json"),
+               TWONODE_DRBD_ALARM=os.path.join(FILES, "twonode-drbd-alarm"),
+               TWONODE_SPLIT_BRAIN_MARKS=str(tmp_path / "marks"))
+    return tmp_path, env
+
+
+def _run(handler, args, env):
+    path = os.path.join(FILES, handler)
+    with open(path) as handle:
+        # A handler that ignored the test's paths would write to this machine's /var/lib/twonode.
+        assert "TWONODE_SPLIT_BRAIN_MARKS" in handle.read() or handler != "twonode-drbd-split-brain"
+    started = time.time()
+    done = subprocess.run([path] + args, env=env, capture_output=True, text=True, timeout=30, check=False)
+    return done, time.time() - started
+
+
+def _wait_for(path, lines=1, timeout=10):
+    """The file's text once it has `lines` lines (the writer may be midway), or None."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and not (path.exists() and path.read_text().count("\n") >= lines):
+        time.sleep(0.1)
+    return path.read_text().strip() if path.exists() else None
+
+
+def test_with_channels_the_agent_is_started_and_drbd_does_not_wait_for_it(node):
+    tmp_path, env = node
+    (tmp_path / "alert.json").write_text("{}")
+    done, took = _run("twonode-drbd-alarm", ["disconnected"], env)
+    assert done.returncode == 0 and took < 1.2, (done, took)
+    assert _wait_for(tmp_path / "agent.called") == "--drbd disconnected r0 vm1 %s" % (tmp_path / "alert.json")
+
+
+def test_without_channels_nothing_is_started_and_the_handler_still_succeeds(node):
+    tmp_path, env = node
+    done, dummy = _run("twonode-drbd-alarm", ["disconnected"], env)
+    assert done.returncode == 0
+    time.sleep(2)
+    assert not (tmp_path / "agent.called").exists()
+
+
+def test_an_agent_that_fails_or_is_missing_never_fails_the_handler(node):
+    tmp_path, env = node
+    (tmp_path / "alert.json").write_text("{}")
+    (tmp_path / "twonode_alert.py").write_text("#!/bin/sh\necho 'twonode-alert: webhook: unreachable' >&2\nexit 1\n")
+    assert _run("twonode-drbd-alarm", ["split-brain"], env)[0].returncode == 0
+    assert _wait_for(tmp_path / "logged", lines=2) == "-t twonode-drbd-alarm\ntwonode-alert: webhook: unreachable"
+    env["TWONODE_ALERT_AGENT"] = str(tmp_path / "missing")
+    assert _run("twonode-drbd-alarm", ["split-brain"], env)[0].returncode == 0
+
+
+def test_the_split_brain_handler_marks_the_resource_and_tells_the_channels(node):
+    tmp_path, env = node
+    (tmp_path / "alert.json").write_text("{}")
+    done, took = _run("twonode-drbd-split-brain", [], env)
+    assert done.returncode == 0 and took < 1.2, (done, took)
+    assert (tmp_path / "marks" / "r0").read_text().strip().endswith("Z")
+    assert "-t twonode-drbd -p daemon.crit split brain on DRBD resource r0" in (tmp_path / "logged").read_text()
+    assert _wait_for(tmp_path / "agent.called") == "--drbd split-brain r0 vm1 %s" % (tmp_path / "alert.json")
+
+
+def test_the_split_brain_handler_without_channels_marks_as_before(node):
+    tmp_path, env = node
+    assert _run("twonode-drbd-split-brain", [], env)[0].returncode == 0
+    assert (tmp_path / "marks" / "r0").exists()
+    time.sleep(2)
+    assert not (tmp_path / "agent.called").exists()
+
+
+def _render(kernel_major):
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(REPO, "roles/drbd/templates")))
+    environment.filters.update(("twonode.ha." + name, f) for name, f in FilterModule().filters().items())
+    hosts = {"vm1": {"drbd_self": {"hostname": "vm1", "name": "vm1", "address": "10.213.40.11"}},
+             "vm2": {"drbd_self": {"hostname": "vm2", "name": "vm2", "address": "10.213.40.12"}}}
+    return environment.get_template("resource.res.j2").render(
+        item={"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdb"}, drbd_kernel_major=kernel_major,
+        ansible_play_hosts_all=["vm1", "vm2"], hostvars=hosts, ansible_managed="managed", drbd_protocol="C",
+        drbd_after_sb_0pri="discard-zero-changes", drbd_after_sb_1pri="discard-secondary",
+        drbd_after_sb_2pri="disconnect", drbd_resync_rate="100M")
+
+
+def test_drbd_9_reports_a_lost_connection_and_drbd_84_has_no_such_handler():
+    # drbdadm-84 refuses a handler it does not know, and DRBD 8.4 never calls one on a disconnect.
+    nine, eight = _render(9), _render(8)
+    assert 'disconnected "/usr/local/sbin/twonode-drbd-alarm disconnected";' in nine
+    assert "disconnected" not in eight
+    for text in (nine, eight):
+        assert 'split-brain "/usr/local/sbin/twonode-drbd-split-brain";' in text
