@@ -109,10 +109,10 @@ def test_the_split_brain_handler_without_channels_marks_as_before(node):
 def _render(kernel_major):
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(REPO, "roles/drbd/templates")))
     environment.filters.update(("twonode.ha." + name, f) for name, f in FilterModule().filters().items())
-    hosts = {"vm1": {"drbd_self": {"hostname": "vm1", "name": "vm1", "address": "10.213.40.11"}},
-             "vm2": {"drbd_self": {"hostname": "vm2", "name": "vm2", "address": "10.213.40.12"}}}
+    hosts = {"vm1": {"__drbd_self": {"hostname": "vm1", "name": "vm1", "address": "10.213.40.11"}},
+             "vm2": {"__drbd_self": {"hostname": "vm2", "name": "vm2", "address": "10.213.40.12"}}}
     return environment.get_template("resource.res.j2").render(
-        item={"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdb"}, drbd_kernel_major=kernel_major,
+        item={"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdb"}, __drbd_kernel_major=kernel_major,
         ansible_play_hosts_all=["vm1", "vm2"], hostvars=hosts, ansible_managed="managed", drbd_protocol="C",
         drbd_after_sb_0pri="discard-zero-changes", drbd_after_sb_1pri="discard-secondary",
         drbd_after_sb_2pri="disconnect", drbd_resync_rate="100M")
