@@ -247,9 +247,10 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", mon
     check stays a failed action until someone cleans it up.
 
     A device fences one node (`fences: name`) or several (`fences: [names]`, for example SBD).
-    Fencing the survivor waits `race_delay` first, so when the link breaks and both nodes try
-    to fence each other at once, the survivor wins the race (a device that fences several nodes
-    gets a per-node delay map). A device that fences one node is kept off that node.
+    The race after a split is won by the node that serves (fence_properties: priority-fencing-delay);
+    fencing the survivor waits a fifth of `race_delay` on top (tie_break_ms), which decides only
+    when both nodes serve as much (nothing runs, or one group on each). A device that fences
+    several nodes gets a per-node delay map; a device that fences one node is kept off that node.
     """
     resources = []
     constraints = []
@@ -258,9 +259,10 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", mon
         params = dict(device.get("params") or {})
         if "pcmk_host_list" not in params and "pcmk_host_map" not in params:
             params["pcmk_host_list"] = " ".join(targets)
-        if survivor in targets and race_delay and "pcmk_delay_base" not in params:
-            params["pcmk_delay_base"] = str(race_delay) if len(targets) == 1 else \
-                ";".join("%s:%s" % (t, race_delay if t == survivor else "0s") for t in targets)
+        tie_break = "%dms" % tie_break_ms(race_delay)
+        if survivor in targets and tie_break_ms(race_delay) and "pcmk_delay_base" not in params:
+            params["pcmk_delay_base"] = tie_break if len(targets) == 1 else \
+                ";".join("%s:%s" % (t, tie_break if t == survivor else "0s") for t in targets)
         params, secrets = split_secrets(params, device.get("secret_params") or [])
         resources.append({
             "id": device["name"],
@@ -317,6 +319,30 @@ def sbd_fence_devices(devices, node_names):
         return []
     return [{"name": "fence-sbd", "agent": "fence_sbd", "fences": list(node_names),
              "params": {"devices": ",".join(devices)}}]
+
+
+def tie_break_ms(race_delay):
+    """The survivor's static head start: a fifth of the race delay. Pacemaker wants priority-fencing-delay
+    safely twice any pcmk_delay_base, so that the node that serves wins whatever the static delays."""
+    return duration_ms(race_delay, allow_zero=True) // 5 if race_delay else 0
+
+
+def fence_properties(fencing, race_delay, sbd_watchdog_timeout=None):
+    """The cluster properties fencing needs: stonith-enabled; priority-fencing-delay, so that after a split
+    the node running the groups (their resources' priority, see the resources role) fences the other
+    first; and a stonith-timeout that covers the delays (Pacemaker 2.1.6 and later add them to the
+    fencing timeout themselves, 2.1.5 does not) and, with SBD, the message wait."""
+    properties = {"stonith-enabled": bool(fencing)}
+    if not fencing:
+        return properties
+    delays_ms = duration_ms(race_delay, allow_zero=True) + tie_break_ms(race_delay) if race_delay else 0
+    if delays_ms:
+        properties["priority-fencing-delay"] = str(race_delay)
+    if sbd_watchdog_timeout:
+        properties["stonith-timeout"] = "%ds" % sbd_stonith_timeout(sbd_watchdog_timeout, delays_ms)
+    elif delays_ms:
+        properties["stonith-timeout"] = "%ds" % (60 + -(-delays_ms // 1000))
+    return properties
 
 
 def sbd_stonith_timeout(watchdog_timeout, race_delay_ms):

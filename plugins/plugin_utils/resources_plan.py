@@ -163,7 +163,7 @@ def group_errors(groups, node_names, drbd_resources=None):
                     duration_ms(group[key])
                 except ValueError as exc:
                     errors.append("%s: %s: %s" % (where, key, exc))
-        for key in ("migration_threshold", "stickiness"):
+        for key in ("migration_threshold", "stickiness", "priority"):
             value = group.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 errors.append("%s: %s must be a whole number, 0 or more (got %r)" % (where, key, value))
@@ -249,6 +249,9 @@ def cib_objects(groups, prefixlen, defaults, nic=None, drbd_resources=None):
             "resource-stickiness": group.get("stickiness", defaults["stickiness"]),
             "migration-threshold": group.get("migration_threshold", defaults["migration_threshold"]),
             "failure-timeout": str(group.get("failure_timeout", defaults["failure_timeout"])),
+            # Each member counts: after a split the node running more of it fences the other first
+            # (the cluster role sets priority-fencing-delay). 0 leaves the group out of that count.
+            "priority": group.get("priority", 1),
         }
         result["groups"].append({"id": group["name"], "members": members, "meta": meta})
         result["clones"].extend(clones)

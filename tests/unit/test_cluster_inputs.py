@@ -121,10 +121,11 @@ def test_bad_device_fields():
     assert any("name 'fence-node2' is used twice" in e for e in errors)
 
 
-def test_fence_objects_guard_the_race_and_keep_devices_off_their_target():
+def test_fence_objects_break_a_tie_for_the_survivor_and_keep_devices_off_their_target():
     objects = fence_cib_objects(DEVICES, survivor="node1", race_delay="5s")
     by_id = {r["id"]: r for r in objects["resources"]}
-    assert by_id["fence-node1"]["params"]["pcmk_delay_base"] == "5s"
+    # A fifth of the race delay: the node that serves (priority-fencing-delay 5 s) wins before it counts.
+    assert by_id["fence-node1"]["params"]["pcmk_delay_base"] == "1000ms"
     assert "pcmk_delay_base" not in by_id["fence-node2"]["params"]
     assert by_id["fence-node1"]["params"]["pcmk_host_list"] == "node1"
     assert by_id["fence-node2"]["class"] == "stonith" and by_id["fence-node2"]["type"] == "fence_ipmilan"
@@ -186,7 +187,7 @@ def test_sbd_device_fences_both_nodes_and_the_survivor_waits():
     (resource,) = objects["resources"]
     assert (resource["id"], resource["type"]) == ("fence-sbd", "fence_sbd")
     assert resource["params"] == {"devices": "/dev/vdc", "pcmk_host_list": "vm1 vm2",
-                                  "pcmk_delay_base": "vm1:5s;vm2:0s"}
+                                  "pcmk_delay_base": "vm1:1000ms;vm2:0s"}
     # One device for both nodes may run on either node.
     assert objects["constraints"] == []
     assert sbd_fence_devices([], ["vm1", "vm2"]) == []
@@ -208,6 +209,17 @@ def test_the_sbd_devices_read_cannot_fail_before_the_input_check_says_why():
     assert sbd_device_paths([], "/dev/watchdog") == []
     # A string where a list belongs: sbd_errors names the mistake; the read asks for nothing.
     assert sbd_device_paths("/dev/vdc", "/dev/watchdog") == []
+
+
+def test_the_serving_node_wins_the_race_and_the_fencing_timeout_covers_the_delays():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import fence_properties
+    assert fence_properties(True, "5s") == {"stonith-enabled": True, "priority-fencing-delay": "5s",
+                                            "stonith-timeout": "66s"}   # 60 s + 5 s + the 1 s tie-break
+    assert fence_properties(True, "5s", 10) == {"stonith-enabled": True, "priority-fencing-delay": "5s",
+                                                "stonith-timeout": "60s"}  # 20 s msgwait + 20 % + 6 s
+    assert fence_properties(True, "5s", 30)["stonith-timeout"] == "78s"
+    assert fence_properties(True, "0s") == {"stonith-enabled": True}
+    assert fence_properties(False, "5s") == {"stonith-enabled": False}
 
 
 def test_sbd_stonith_timeout_covers_the_message_wait():

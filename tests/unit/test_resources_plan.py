@@ -81,10 +81,20 @@ def test_cib_objects_order_and_meta():
     assert grp["members"][0]["params"] == {"ip": "10.213.10.100", "cidr_netmask": 24}
     assert (grp["members"][2]["class"], grp["members"][2]["type"]) == ("systemd", "nginx")
     assert (grp["members"][3]["provider"], grp["members"][3]["type"]) == ("heartbeat", "postfix")
-    assert grp["meta"] == {"resource-stickiness": 100, "migration-threshold": 3, "failure-timeout": "120s"}
+    assert grp["meta"] == {"resource-stickiness": 100, "migration-threshold": 3, "failure-timeout": "120s",
+                           "priority": 1}
     assert objects["constraints"] == [{"kind": "location", "id": "services-prefers-node1", "rsc": "services",
                                        "node": "node1", "score": 50}]
     assert objects["clones"] == []
+
+
+def test_a_group_weighs_in_the_fence_race_unless_its_priority_is_0():
+    objects = resources_cib_objects([group(priority=0), group(name="shop", vips=["10.213.10.101"], services=[],
+                                                              priority=10)], "10.213.10.0/24", DEFAULTS)
+    assert [g["meta"]["priority"] for g in objects["groups"]] == [0, 10]
+    assert any("group 'services': priority must be a whole number, 0 or more (got -1)" in e
+               for e in resources_input_errors([group(priority=-1)], NODES))
+    assert any("priority must be a whole number" in e for e in resources_input_errors([group(priority="high")], NODES))
 
 
 def test_custom_service_agent():

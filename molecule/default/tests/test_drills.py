@@ -5,7 +5,7 @@ from results.json, which the drill role writes on the control node (this machine
 """
 import os
 
-from conftest import BED_STATE, REPO, cluster_status
+from conftest import BED_STATE, REPO, cluster_status, run_playbook
 from bedtools import check_drills_passed, drill_results, drill_summary, run_drills
 
 INVENTORY = os.path.join(REPO, "inventories/testbed/hosts.yml")
@@ -23,6 +23,24 @@ def test_drills_refuse_without_the_cluster_name(node1, tmp_path):
     # refused before the client load started: no results at all
     assert drill_results(str(tmp_path)) is None
     assert cluster_status(node1) == before
+
+
+def test_a_split_is_won_by_the_node_that_serves_wherever_it_runs(node1, tmp_path):
+    # On the node that is not the race survivor (node1, the first), so the static tie-break is against it.
+    moved = run_playbook("-e", "group=services", "-e", "to=node2", playbook="failover.yml")
+    assert moved.returncode == 0, (moved.stdout + moved.stderr)[-3000:]
+    try:
+        result = run_drills("testbed", ["link_cut_both"], "-e", "drill_link_cut_seconds=20",
+                            inventory=INVENTORY, state_dir=str(tmp_path))
+        summary = drill_summary(result)
+        print(summary)
+        results = drill_results(str(tmp_path))
+        assert result.returncode == 0, summary + result.stderr[-2000:]
+        check_drills_passed(results, ["link_cut_both"])
+        (drill,) = results["drills"]
+        assert drill["measured"]["cut_on"] == "node1" and drill["measured"]["fenced"] == "node1", drill
+    finally:
+        run_playbook("-e", "group=services", "-e", "to=node1", playbook="failover.yml")
 
 
 def test_drills_pass_under_load(tmp_path):
