@@ -1,9 +1,11 @@
 # Makes this checkout importable as ansible_collections.twonode.ha, as ansible loads it, and
 # gives the module tests a fake node (the commands a module runs and their captured output).
+import http.server
 import json
 import os
 import sys
 import tempfile
+import threading
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -126,3 +128,31 @@ def proc_drbd(monkeypatch, tmp_path, fixture_text):
         monkeypatch.setattr(Node, "proc_drbd", str(path))
         monkeypatch.setattr(Node, "split_brain_dir", str(tmp_path / "split-brain-marks"))
     return use
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    answer = 200
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+        self.send_response(type(self).answer)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    """A webhook on loopback for the alert agent's tests: (server, handler); handler.received lists
+    {path, headers, body} of each POST, handler.answer is the status it gives."""
+    _Receiver.received = []
+    _Receiver.answer = 200
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, _Receiver
+    server.shutdown()
+    server.server_close()

@@ -1,11 +1,9 @@
 """The Pacemaker alert agent (roles/cluster/files/twonode_alert.py): which events it sends, what
 it says, and that its channels fail with a reason that never carries a secret."""
-import http.server
 import importlib.util
 import json
 import os
 import smtplib
-import threading
 
 import pytest
 
@@ -72,32 +70,6 @@ def test_what_leaves_the_pair_less_than_whole_is_critical():
               [("lost", NODE_LOST), ("back", NODE_BACK), ("fenced", FENCED), ("failed", MONITOR_FAILED),
                ("started", FENCE_DEVICE_STARTED)]}
     assert levels == {"lost": "critical", "back": "info", "fenced": "critical", "failed": "critical", "started": "info"}
-
-
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    answer = 200
-    received = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
-        self.send_response(type(self).answer)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver():
-    _Receiver.received = []
-    _Receiver.answer = 200
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server, _Receiver
-    server.shutdown()
-    server.server_close()
 
 
 def _config(tmp_path, channels, cluster="shop"):

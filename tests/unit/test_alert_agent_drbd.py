@@ -15,11 +15,9 @@ them: the container bed has no DRBD, the VM bed's kernel has DRBD 8.4 and no ala
   drbdadm (user/v9/drbdadm_main.c, adm_khelper) adds DRBD_CONF, DRBD_RESOURCE, DRBD_NODE_ID_<id> (each
   host's name), DRBD_MY_NODE_ID, DRBD_MINOR, DRBD_VOLUME and DRBD_LL_DISK.
 """
-import http.server
 import importlib.util
 import json
 import os
-import threading
 
 import pytest
 
@@ -104,30 +102,6 @@ def test_a_disconnect_this_node_asked_for_is_not_worth_a_message(on_host):
     assert agent.worth_sending(agent.drbd_event("split-brain", "r0", SPLIT_BRAIN_84)) is True
 
 
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    received = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(json.loads(body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver():
-    _Receiver.received = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d/alarm/%s" % (server.server_port, TOKEN), _Receiver
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture
 def syslogged(monkeypatch):
     logged = []
@@ -145,13 +119,15 @@ def _config(tmp_path, channels):
 
 def test_drbd_mode_sends_through_every_channel_the_cluster_role_configured(tmp_path, receiver, syslogged, on_host,
                                                                            capsys):
-    url, handler = receiver
+    server, handler = receiver
+    url = "http://127.0.0.1:%d/alarm/%s" % (server.server_port, TOKEN)
     on_host("vm2")
     config = _config(tmp_path, {"webhook": {"url": url, "headers": {"Authorization": "Bearer " + TOKEN}},
                                 "syslog": {}})
     env = dict(SPLIT_BRAIN_84, TWONODE_ALERT_CONFIG=config)
     assert agent.main(["twonode_alert.py", "--drbd", "split-brain", "r0"], env) == 0
-    [got] = handler.received
+    [request] = handler.received
+    got = request["body"]
     assert (got["cluster"], got["node"], got["kind"], got["severity"]) == ("shop", "vm2", "drbd", "critical")
     assert got["summary"].startswith("[shop] DRBD split brain on r0 between vm2 and vm1")
     assert got["event"]["rsc"] == "r0" and got["event"]["peer"] == "vm1" and got["event"]["task"] == "split-brain"
