@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
 from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import (
     cib_objects,
     group_errors,
@@ -113,6 +112,5 @@ class FilterModule(object):
             "resources_input_errors": resources_input_errors,
             "resources_cib_objects": resources_cib_objects,
             "resources_services_used": services_used,
-            "cib_managed_addresses": managed_addresses,
             "postfix_master_cf": postfix_master_cf,
         }

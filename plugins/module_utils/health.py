@@ -54,6 +54,18 @@ def settle_problems(status, group_ids):
     return problems
 
 
+def pair_problems(status, nodes=2):
+    """What keeps the pair from being whole: a partition without quorum, fewer than `nodes` nodes online.
+    [] when whole."""
+    problems = [] if status["quorate"] else ["this partition has no quorum"]
+    online = sorted(name for name, node in status["nodes"].items() if node["online"])
+    if len(online) < nodes:
+        offline = sorted(name for name, node in status["nodes"].items() if not node["online"])
+        problems.append("%d of %d nodes online%s" % (len(online), nodes,
+                                                     " (offline: %s)" % ", ".join(offline) if offline else ""))
+    return problems
+
+
 def describe_ban(ban):
     """A ban (parse_crm_mon()'s bans) in plain words, with where it comes from."""
     what = "being promoted" if ban["promoted_only"] else "running"

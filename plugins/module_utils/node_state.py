@@ -27,6 +27,7 @@ SYSTEMCTL_SHOW = ["systemctl", "show", "--property=" + ",".join(UNIT_PROPERTIES)
 DPKG_QUERY = ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n"]
 IP_ADDRESSES = ["ip", "-json", "address", "show"]
 FENCE_AGENTS = ["stonith_admin", "--list-installed"]
+CIB_RESOURCES = ["cibadmin", "--query", "--local", "--scope", "resources"]
 
 
 def sha1_text(text):

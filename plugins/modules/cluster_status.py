@@ -39,6 +39,18 @@ options:
     type: list
     elements: str
     default: []
+  idle:
+    description:
+      - Also count a transition still in flight as not settled (the controller, the DC, not in state C(S_IDLE)),
+        and a cluster with no elected controller. Asks C(crmadmin) once more.
+    type: bool
+    default: false
+    version_added: "0.4.0"
+  pair:
+    description: Also count a partition without quorum, or fewer than two nodes online, as not settled.
+    type: bool
+    default: false
+    version_added: "0.4.0"
 attributes:
   check_mode:
     support: full
@@ -88,7 +100,8 @@ settle_problems:
   description:
     - What keeps the cluster from having settled, in plain words; empty once every group named in
       O(settle_groups) runs whole on one node and no resource (fence devices and clones included) has an
-      operation running.
+      operation running and, as asked, no transition is in flight (O(idle)), both nodes are online in a quorate
+      partition (O(pair)).
     - When the local stack does not answer, why, in the words of C(crm_mon).
   returned: always
   type: list
@@ -442,87 +455,15 @@ maintenance:
       elements: str
 """
 
-import socket
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import stonith_resources
-from ansible_collections.twonode.ha.plugins.module_utils.fence_check import stonith_devices, unfenceable_nodes
-from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of, settle_problems, verdict
-from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import CommandFailed, NodeError, run_with_node
-
-# What the status says when the local stack does not answer.
-NO_STATUS = {"nodes": {}, "resources": [], "failures": [], "fail_counts": [], "fence_history": [],
-             "quorate": False, "dc": None, "dc_version": None, "mixed_version": False,
-             "maintenance_mode": False, "bans": []}
-
-
-def unfenceable(node, status):
-    """Nodes no started fence device can fence; None when the configured devices cannot be read."""
-    try:
-        devices = stonith_devices(node.cib("resources"))
-    except (NodeError, ValueError):
-        return None
-    started = [d["id"] for d in stonith_resources(status) if d["active"]]
-    return unfenceable_nodes(devices, started, list(status["nodes"]))
+from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import run_with_node
+from ansible_collections.twonode.ha.plugins.module_utils.status_read import read_status
 
 
 def read(module, node):
-    """Everything the node can tell; the parts whose tool does not answer are left out."""
-    status, stack_problem = None, None
-    try:
-        status = node.status(fence_history=True)
-    except CommandFailed as exc:
-        stack_problem = str(exc)
-    try:
-        links = node.links()
-    except NodeError:
-        links = None
-    drbd = node.drbd() if module.params["drbd"] == "auto" else []
-    local_node = (node.name() if status is not None else None) or socket.gethostname()
-    names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
-                       if str(n.get("id", "")).isdigit())
-    fence_gaps = unfenceable(node, status) if status is not None else None
-    result_verdict, reasons = verdict(status, links, drbd, names_by_id, fence_gaps)
-    # A wait on these groups goes on while this is not empty; a stopped stack is one more reason to wait.
-    unsettled = settle_problems(status, module.params["settle_groups"]) if status is not None else [stack_problem]
-
-    stack_running = status is not None
-    status = status or NO_STATUS
-    groups = dict((key, {"members": g["members"], "nodes": sorted(g["nodes"]), "running": g["running"],
-                         "wanted": g["wanted"], "kind": g["kind"]}) for key, g in groups_of(status).items())
-    link_list = []
-    for link in (links or {}).get("links", []):
-        link_list.append({"link": link["link"], "address": link["addr"],
-                          "peers": dict((names_by_id.get(nid, str(nid)), state) for nid, state in link["peers"].items())})
-    return dict(
-        changed=False,
-        verdict=result_verdict,
-        reasons=reasons,
-        settle_problems=unsettled,
-        stack_running=stack_running,
-        local_node=local_node,
-        quorate=status["quorate"],
-        dc=status["dc"],
-        pacemaker_version=status["dc_version"],
-        mixed_version=status["mixed_version"],
-        nodes=status["nodes"],
-        links=link_list,
-        resources=status["resources"],
-        groups=groups,
-        failures=status["failures"],
-        fail_counts=status["fail_counts"],
-        fence_devices=[{"id": d["id"], "agent": d["agent"], "active": d["active"], "nodes": d["nodes"]}
-                       for d in stonith_resources(status)],
-        fence_history=status["fence_history"],
-        bans=status["bans"],
-        drbd=drbd,
-        maintenance={
-            "cluster": status["maintenance_mode"],
-            "nodes": sorted(n for n, v in status["nodes"].items() if v["maintenance"]),
-            "standby": sorted(n for n, v in status["nodes"].items() if v["standby"]),
-            "unmanaged": sorted(r["id"] for r in status["resources"] if not r["managed"]),
-        },
-    )
+    params = module.params
+    return dict(changed=False, **read_status(node, drbd=params["drbd"] == "auto", settle_groups=params["settle_groups"],
+                                             idle=params["idle"], pair=params["pair"]))
 
 
 def main():
@@ -530,6 +471,8 @@ def main():
         argument_spec=dict(
             drbd=dict(type="str", choices=["auto", "off"], default="auto"),
             settle_groups=dict(type="list", elements="str", default=[]),
+            idle=dict(type="bool", default=False),
+            pair=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

@@ -67,9 +67,30 @@ options:
     description: Also list the fence agents installed (C(stonith_admin --list-installed)); V([]) without Pacemaker.
     type: bool
     default: false
+  status:
+    description:
+      - Also read the cluster's status as this node sees it into RV(status), in the shape M(twonode.ha.cluster_status)
+        returns (DRBD left out), so that a role's waits can be skipped when there is nothing to wait for.
+      - A node without a running stack gives RV(status.stack_running=false); the read never fails on that.
+    type: dict
+    suboptions:
+      settle_groups:
+        description: As M(twonode.ha.cluster_status)'s O(twonode.ha.cluster_status#module:settle_groups).
+        type: list
+        elements: str
+        default: []
+      idle:
+        description: As M(twonode.ha.cluster_status)'s O(twonode.ha.cluster_status#module:idle).
+        type: bool
+        default: false
+      pair:
+        description: As M(twonode.ha.cluster_status)'s O(twonode.ha.cluster_status#module:pair).
+        type: bool
+        default: false
+
 notes:
   - Reads C(/etc/os-release), C(/proc/self/mountinfo) and C(/proc/sys) and runs C(ip), C(dpkg-query),
-    C(systemctl show) and C(stonith_admin) as asked.
+    C(systemctl show), C(stonith_admin), C(crm_mon), C(cibadmin) and C(crmadmin) as asked.
 attributes:
   check_mode:
     support: full
@@ -185,6 +206,21 @@ host:
     distribution_major_version:
       description: The release's major version, for example V(13).
       type: str
+    managed_addresses:
+      description:
+        - The addresses the cluster moves between the nodes (the virtual IPs of the local CIB's resources); V([]) without a CIB.
+        - Only the addresses are read out of the CIB, never the resources' other parameters.
+      type: list
+      elements: str
+status:
+  description:
+    - The cluster's status as this node sees it (with O(status)): the return values of M(twonode.ha.cluster_status),
+      among them RV(twonode.ha.cluster_status#module:stack_running), RV(twonode.ha.cluster_status#module:quorate),
+      RV(twonode.ha.cluster_status#module:nodes), RV(twonode.ha.cluster_status#module:fence_devices) and
+      RV(twonode.ha.cluster_status#module:settle_problems).
+  returned: when O(status) is given
+  type: dict
+  sample: {"stack_running": true, "quorate": true, "settle_problems": [], "verdict": "available"}
 fence_agents:
   description: The fence agents installed (with O(fence_agents)).
   returned: when O(fence_agents) is true
@@ -197,6 +233,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
+    CIB_RESOURCES,
     DPKG_QUERY,
     FENCE_AGENTS,
     IP_ADDRESSES,
@@ -209,7 +246,9 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     parse_os_release,
     parse_systemctl_show,
 )
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
+from ansible_collections.twonode.ha.plugins.module_utils.status_read import read_status, stack_not_installed
 
 
 def read_text(path):
@@ -243,22 +282,36 @@ def read_state(module, node):
         except ValueError as exc:
             raise NodeError(str(exc))
     if params["host"]:
-        result["host"] = read_host(node)
+        result["host"] = read_host(node, bool(module.get_bin_path("cibadmin")))
     if params["fence_agents"]:
         rc, out, dummy = node.run(FENCE_AGENTS)
         result["fence_agents"] = [line.strip() for line in out.splitlines() if line.strip()] if rc == 0 else []
+    # run_command fails the whole module for a command that is not there: a node before its packages.
+    if params["status"] is not None and not module.get_bin_path("crm_mon"):
+        result["status"] = stack_not_installed()
+    elif params["status"] is not None:
+        result["status"] = read_status(node, drbd=False, **params["status"])
     return result
 
 
-def read_host(node):
-    """The node's addresses, host name and release, as the roles' checks use them."""
+def read_host(node, has_cib):
+    """The node's addresses, host name and release, as the roles' checks use them, and which of the
+    addresses the cluster moves between the nodes (its own are the others)."""
     try:
         networks = parse_ip_addresses(node.must(IP_ADDRESSES))
     except ValueError as exc:
         raise NodeError(str(exc))
     distribution, major_version = parse_os_release(read_text("/etc/os-release") or "")
     return {"addresses": [network.split("/")[0] for network in networks], "networks": networks,
-            "hostname": os.uname()[1], "distribution": distribution, "distribution_major_version": major_version}
+            "hostname": os.uname()[1], "distribution": distribution, "distribution_major_version": major_version,
+            "managed_addresses": read_managed_addresses(node) if has_cib else []}
+
+
+def read_managed_addresses(node):
+    """The virtual IPs of the local CIB (a node whose stack is stopped still has it); [] without a CIB.
+    Only the addresses leave the node: the resources' other parameters may be secrets."""
+    rc, out, dummy = node.run(CIB_RESOURCES)
+    return managed_addresses(out) if rc == 0 else []
 
 
 def _strip(value):
@@ -277,6 +330,10 @@ def main():
             mounts=dict(type="list", elements="path", default=[]),
             host=dict(type="bool", default=False),
             fence_agents=dict(type="bool", default=False),
+            status=dict(type="dict", options=dict(
+                settle_groups=dict(type="list", elements="str", default=[]),
+                idle=dict(type="bool", default=False),
+                pair=dict(type="bool", default=False))),
         ),
         supports_check_mode=True,
     )

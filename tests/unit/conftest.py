@@ -96,11 +96,12 @@ def clock():
     return FakeClock()
 
 
-def run_main(monkeypatch, capsys, module, run_command, params):
+def run_main(monkeypatch, capsys, module, run_command, params, missing=()):
     """Runs module.main() with params, its commands answered by run_command (the tools it looks for are
-    found in /usr/sbin); returns the JSON result it printed."""
+    found in /usr/sbin, but those named in missing); returns the JSON result it printed."""
     monkeypatch.setattr(module.AnsibleModule, "run_command", run_command)
-    monkeypatch.setattr(module.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/sbin/" + name)
+    monkeypatch.setattr(module.AnsibleModule, "get_bin_path",
+                        lambda self, name, *a, **k: None if name in missing else "/usr/sbin/" + name)
     with patch_module_args(params):
         with pytest.raises(SystemExit):
             module.main()
@@ -110,8 +111,8 @@ def run_main(monkeypatch, capsys, module, run_command, params):
 @pytest.fixture
 def run_module(monkeypatch, capsys):
     """run_main against a FakeNode."""
-    def run(module, node, params):
-        return run_main(monkeypatch, capsys, module, node.run_command, params)
+    def run(module, node, params, missing=()):
+        return run_main(monkeypatch, capsys, module, node.run_command, params, missing)
     return run
 
 

@@ -70,3 +70,17 @@ def test_drbd_is_read_after_corosync_when_its_kernel_module_is_loaded(pair, run_
     result = run_module(cluster_status, node, {})
     assert node.calls == [CRM_MON, CFGTOOL, "drbdadm sh-resources", "drbdadm sh-minor r0", NAME, RESOURCES]
     assert [(v["name"], v["disk"]) for v in result["drbd"]] == [("r0", "UpToDate")]
+
+
+def test_idle_asks_the_controller_and_pair_counts_a_node_offline(pair, run_module, fixture_text):
+    node = pair("crm_mon_peer_offline.xml", **{
+        "crmadmin --quiet --status node2": (0, fixture_text("crmadmin_status_p3_idle_stdout.txt"),
+                                            fixture_text("crmadmin_status_p3_idle_stderr.txt"))})
+    result = run_module(cluster_status, node, {"drbd": "off", "idle": True, "pair": True})
+    assert node.calls == [CRM_MON, CFGTOOL, NAME, RESOURCES, "crmadmin --quiet --status node2"]
+    assert result["settle_problems"] == ["1 of 2 nodes online (offline: node2)"]
+    # A state said on stderr is found as well.
+    node = pair("crm_mon_peer_offline.xml", **{
+        "crmadmin --quiet --status node2": (0, "", "Controller on node2 in state S_POLICY_ENGINE: ok\nS_POLICY_ENGINE\n")})
+    assert run_module(cluster_status, node, {"drbd": "off", "idle": True})["settle_problems"] == [
+        "a transition has not finished (the controller on node2 is in state S_POLICY_ENGINE, not S_IDLE)"]

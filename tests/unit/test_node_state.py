@@ -9,6 +9,8 @@ from ansible_collections.twonode.ha.plugins.module_utils import node_state as ns
 from ansible_collections.twonode.ha.plugins.modules import node_state
 from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import postfix_master_cf
 
+CIB_LOCAL = "cibadmin --query --local --scope resources"
+CRM_MON = "crm_mon --one-shot --output-as=xml --inactive --fence-history=2"
 SYSTEMCTL = "systemctl show --property=Id,LoadState,UnitFileState,ActiveState --"
 # The format argument holds a space, which the fake node splits keys at: * stands for it.
 DPKG = "dpkg-query -W *"
@@ -126,13 +128,14 @@ def test_the_module_runs_one_command_per_kind_and_reports_everything(host_files,
         SYSTEMCTL + " corosync pacemaker sbd nginx": (0, fixture_text("systemctl_show_p3_container_bed.txt"), ""),
         "ip -json address show": (0, fixture_text("ip_json_address_p3_container_bed.json"), ""),
         "stonith_admin --list-installed": (0, fixture_text("stonith_admin_list_installed_p3.txt"), ""),
+        CIB_LOCAL: (0, fixture_text("cib_p2_services_running.xml"), ""),
     })
     result = run_module(node_state, node, {
         "packages": ["corosync", "sbd"], "units": ["corosync", "pacemaker", "sbd", "nginx"],
         "read": ["/etc/corosync/corosync.conf", "/etc/corosync/authkey"], "sysctls": ["net.ipv4.ip_nonlocal_bind"],
         "mounts": ["/proc", "/srv/services"], "host": True, "fence_agents": True})
     assert node.calls == [DPKG + " corosync sbd", SYSTEMCTL + " corosync pacemaker sbd nginx",
-                          "ip -json address show", "stonith_admin --list-installed"]
+                          "ip -json address show", CIB_LOCAL, "stonith_admin --list-installed"]
     assert result["changed"] is False
     assert result["missing_packages"] == ["sbd"]
     assert result["units"]["pacemaker"]["active"] == "active"
@@ -143,6 +146,9 @@ def test_the_module_runs_one_command_per_kind_and_reports_everything(host_files,
     assert result["host"]["addresses"] == ["10.213.20.11", "fe80::b88d:ddff:fe12:2f8d", "10.213.10.11",
                                            "fe80::f026:7fff:fedf:ea7e"]
     assert "fence_docker" in result["fence_agents"]
+    # The virtual IP alone leaves the node, not the resources' other parameters.
+    assert result["host"]["managed_addresses"] == ["10.213.10.100"]
+    assert "status" not in result
 
 
 def test_a_module_asked_for_nothing_runs_nothing(host_files, fake_node, run_module):
@@ -166,3 +172,56 @@ def test_devices_are_followed_through_links_and_told_apart(tmp_path):
     assert ns.device_kind(str(tmp_path / "vdz")) == "missing"
     os.symlink(str(tmp_path / "vdz"), str(tmp_path / "dangling"))
     assert ns.device_kind(str(tmp_path / "dangling")) == "missing"
+
+
+def _status_node(fake_node, fixture_text, crm_mon, **answers):
+    commands = {
+        CRM_MON: (0, fixture_text(crm_mon), ""),
+        "corosync-cfgtool -s": (0, fixture_text("cfgtool_both_links.txt"), ""),
+        "crm_node --name": (0, "node1\n", ""),
+        "cibadmin --query --scope resources": (0, "<resources/>", ""),
+    }
+    commands.update(answers)
+    return fake_node(commands)
+
+
+def test_the_pair_status_tells_the_roles_there_is_nothing_to_wait_for(host_files, fake_node, run_module, fixture_text):
+    node = _status_node(fake_node, fixture_text, "crm_mon_group_healthy.xml", **{
+        "crmadmin --quiet --status node1": (0, fixture_text("crmadmin_status_p3_idle_stdout.txt"),
+                                            fixture_text("crmadmin_status_p3_idle_stderr.txt"))})
+    result = run_module(node_state, node, {"status": {"settle_groups": ["services"], "idle": True, "pair": True}})
+    assert node.calls == [CRM_MON, "corosync-cfgtool -s", "crm_node --name", "cibadmin --query --scope resources",
+                          "crmadmin --quiet --status node1"]
+    status = result["status"]
+    assert status["settle_problems"] == [] and status["stack_running"] is True and status["quorate"] is True
+    assert sorted(status["nodes"]) == ["node1", "node2"] and "drbd" in status and status["drbd"] == []
+
+
+def test_a_peer_offline_or_a_transition_in_flight_is_something_to_wait_for(host_files, fake_node, run_module, fixture_text):
+    node = _status_node(fake_node, fixture_text, "crm_mon_peer_offline.xml", **{
+        "crmadmin --quiet --status node2": (0, "S_TRANSITION_ENGINE\n", "Controller on node2 in state S_TRANSITION_ENGINE: ok\n")})
+    result = run_module(node_state, node, {"status": {"idle": True, "pair": True}})
+    assert result["status"]["settle_problems"] == [
+        "1 of 2 nodes online (offline: node2)",
+        "a transition has not finished (the controller on node2 is in state S_TRANSITION_ENGINE, not S_IDLE)"]
+    # Without pair and idle only operations in flight count, as for cluster_status.
+    node = _status_node(fake_node, fixture_text, "crm_mon_peer_offline.xml")
+    assert run_module(node_state, node, {"status": {}})["status"]["settle_problems"] == []
+
+
+def test_a_node_without_pacemaker_has_a_stack_that_does_not_run(host_files, fake_node, run_module):
+    node = fake_node({"ip -json address show": (0, "[]", "")})
+    result = run_module(node_state, node, {"status": {"pair": True}, "host": True}, missing=("crm_mon", "cibadmin"))
+    assert node.calls == ["ip -json address show"]
+    assert result["status"]["stack_running"] is False
+    assert result["status"]["settle_problems"] == ["Pacemaker is not installed on this node"]
+    assert result["host"]["managed_addresses"] == []
+
+
+def test_the_preload_filter_sits_in_the_filter_file_that_sorts_last():
+    """Ansible loads a collection's filter files in name order until one has the filter asked for: only
+    the last file's filter loads them all into ansible-playbook (playbooks/tasks/pair_lock.yml)."""
+    directory = os.path.join(os.path.dirname(node_state.__file__), "..", "filter")
+    files = sorted(name for name in os.listdir(directory) if name.endswith(".py") and name != "__init__.py")
+    with open(os.path.join(directory, files[-1])) as handle:
+        assert '"preload_filters"' in handle.read(), "move preload_filters to %s" % files[-1]
