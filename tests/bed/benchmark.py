@@ -10,7 +10,7 @@ Each bed is measured on each Debian release in --releases (TWONODE_DEBIAN for th
 Debian 13 and 12 are side by side in one table.
 
     python3 tests/bed/benchmark.py [--beds containers,vms] [--releases trixie,bookworm] [--kills 5]
-                                   [--switchovers 3] [--samples 10] [--baseline REF]
+                                   [--switchovers 3] [--samples 10] [--baseline REF] [--reruns-only]
 
 --baseline REF also times a second run of site.yml with the collection as it was at git REF, on the
 same bed right after this tree's second run (REF's site.yml twice, the second timed; then this tree's
@@ -147,6 +147,9 @@ def bench(bed, args, baseline=None):
     if baseline:
         print("[%s] second runs with the collection at %s" % (bed, baseline.ref), flush=True)
         figures.update(second_runs(bed, baseline))
+    if args.reruns_only:
+        must(["bash", spec["script"], "down"], "bed down")
+        return figures
     print("[%s] status latency" % bed, flush=True)
     figures["module"], figures["crm_mon"], figures["crm_mon_on_node"] = latency(bed, args.samples)
     figures["token"], figures["consensus"] = detection_floor(bed)
@@ -185,9 +188,20 @@ def report(results, baseline=None):
     print()
     print("%-*s  %s" % (width, "figure", "  |  ".join(results)))
     for label, render in rows:
-        print("%-*s  %s" % (width, label, "  |  ".join(render(f) for f in results.values())))
+        # --reruns-only leaves the later figures out.
+        if all(_has_figures(render, f) for f in results.values()):
+            print("%-*s  %s" % (width, label, "  |  ".join(render(f) for f in results.values())))
     for column, figures in results.items():
-        print("%s cascade: %s" % (column, figures["kills_detail"]))
+        if "kills_detail" in figures:
+            print("%s cascade: %s" % (column, figures["kills_detail"]))
+
+
+def _has_figures(render, figures):
+    try:
+        render(figures)
+    except KeyError:
+        return False
+    return True
 
 
 def main():
@@ -199,6 +213,8 @@ def main():
     parser.add_argument("--switchovers", type=int, default=3)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--baseline", help="a git ref whose collection's second run is timed beside this tree's")
+    parser.add_argument("--reruns-only", action="store_true",
+                        help="stop after the deploy and the second runs (no latency, switchovers or kills)")
     args = parser.parse_args()
     baseline = Baseline(args.baseline) if args.baseline else None
     results = {}
