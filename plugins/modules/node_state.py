@@ -71,7 +71,7 @@ options:
     description:
       - Also read the cluster's status as this node sees it into RV(status), in the shape M(twonode.ha.cluster_status)
         returns (DRBD left out), so that a role's waits can be skipped when there is nothing to wait for.
-      - A node without a running stack gives RV(status.stack_running=false); the read never fails on that.
+      - A node without a running stack (or without Pacemaker) gives a RV(status) whose C(stack_running) is false; the read does not fail on that.
     type: dict
     suboptions:
       settle_groups:
@@ -214,7 +214,7 @@ host:
       elements: str
 status:
   description:
-    - The cluster's status as this node sees it (with O(status)): the return values of M(twonode.ha.cluster_status),
+    - The cluster's status as this node sees it (with O(status)), as the return values of M(twonode.ha.cluster_status),
       among them RV(twonode.ha.cluster_status#module:stack_running), RV(twonode.ha.cluster_status#module:quorate),
       RV(twonode.ha.cluster_status#module:nodes), RV(twonode.ha.cluster_status#module:fence_devices) and
       RV(twonode.ha.cluster_status#module:settle_problems).
