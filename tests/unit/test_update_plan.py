@@ -1,0 +1,281 @@
+"""The rolling update's decisions (plugins/plugin_utils/update_plan.py, roles/update).
+
+apt's output: the dpkg lines of two real apt-get runs on a Debian 12 machine (this project's development
+machine's /var/log/apt/term.log, verbatim, with the matching history.log entries that apt wrote for the
+same runs), and a simulation composed in `apt-get -s`'s format from those same changes (its header says
+so; no simulation has been captured yet). The statuses are cluster_status's shape built from crm_mon
+output captured on the container bed.
+"""
+import pytest
+
+from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
+from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
+from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import (
+    apt_changes, input_errors, plan, plan_lines, reboot_decision, rejoined, removal_refusal, report_lines, rescue,
+    start_refusals)
+
+
+def history_upgrades(text, start):
+    """{name: (old, new)} from the Upgrade: line of the history.log entry that began at `start`."""
+    entry = text.split("Start-Date: " + start, 1)[1].split("End-Date:", 1)[0]
+    line = [l for l in entry.splitlines() if l.startswith("Upgrade: ")][0][len("Upgrade: "):]
+    pairs = {}
+    for item in line.split("), "):
+        name, versions = item.rstrip(")").split(" (", 1)
+        old, new = versions.split(", ")[:2]
+        pairs[name.split(":")[0]] = (old, new)
+    return pairs
+
+
+def history_installs(text, start):
+    entry = text.split("Start-Date: " + start, 1)[1].split("End-Date:", 1)[0]
+    line = [l for l in entry.splitlines() if l.startswith("Install: ")][0][len("Install: "):]
+    return dict((item.split(" (")[0].split(":")[0], item.split(" (")[1].split(",")[0].rstrip(")"))
+                for item in line.split("), "))
+
+
+def test_a_real_run_reads_as_what_apt_recorded_in_its_history(fixture_text):
+    changes = apt_changes(fixture_text("apt_term_bookworm_install_libc6.txt"))
+    history = fixture_text("apt_history_bookworm.txt")
+    assert dict((p["name"], (p["from"], p["to"])) for p in changes["upgraded"]) == history_upgrades(
+        history, "2026-05-20  16:27:19")
+    assert dict((p["name"], p["to"]) for p in changes["installed"]) == history_installs(history, "2026-05-20  16:27:19")
+    assert changes["removed"] == [] and changes["simulated"] is False
+    libc6 = [p for p in changes["upgraded"] if p["name"] == "libc6"][0]
+    assert libc6 == {"name": "libc6", "arch": "amd64", "from": "2.36-9+deb12u10", "to": "2.36-9+deb12u14"}
+    # "Removing obsolete dictionary files:" and a diversion's "Removing 'diversion ..." are no removals
+    assert "obsolete" not in str(changes) and "diversion" not in str(changes)
+
+
+def test_a_real_upgrade_of_a_systemd_library_reboots(fixture_text):
+    changes = apt_changes(fixture_text("apt_term_bookworm_upgrade_libsystemd.txt"))
+    assert [(p["name"], p["from"], p["to"]) for p in changes["upgraded"]] == [
+        ("libsystemd0", "252.36-1~deb12u1", "252.38-1~deb12u1"), ("libudev1", "252.36-1~deb12u1", "252.38-1~deb12u1")]
+    assert history_upgrades(fixture_text("apt_history_bookworm.txt"), "2025-06-24  14:36:25") == dict(
+        (p["name"], (p["from"], p["to"])) for p in changes["upgraded"])
+    decision = reboot_decision(changes)
+    assert decision == {"reboot": True, "needed": True, "why": "libsystemd0 upgraded", "packages": ["libsystemd0"]}
+
+
+def test_a_simulation_lists_upgrades_new_packages_and_removals(fixture_text):
+    changes = apt_changes(fixture_text("apt_simulate_composed_bookworm.txt"))
+    assert changes["simulated"] is True and changes["not_upgraded"] == 0
+    assert [p["name"] for p in changes["upgraded"]] == ["libc6", "libc-bin", "libsystemd0", "libudev1", "libpq5"]
+    assert changes["upgraded"][0] == {"name": "libc6", "arch": None, "from": "2.36-9+deb12u10", "to": "2.36-9+deb12u14"}
+    assert changes["installed"] == [{"name": "linux-image-6.1.0-31-amd64", "arch": None, "to": "6.1.128-1"}]
+    assert changes["removed"] == [{"name": "linux-image-6.1.0-30-amd64", "arch": None, "from": "6.1.124-1"}]
+    decision = reboot_decision(changes)
+    assert decision["reboot"] is True
+    assert decision["why"] == "libc6, libsystemd0 upgraded; linux-image-6.1.0-31-amd64 newly installed"
+
+
+def test_nothing_to_do_is_no_change_and_no_reboot():
+    text = "Reading package lists...\nBuilding dependency tree...\nReading state information...\n" \
+           "Calculating upgrade...\n0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n"
+    changes = apt_changes(text)
+    assert changes == {"upgraded": [], "installed": [], "removed": [], "not_upgraded": 0, "simulated": False}
+    assert reboot_decision(changes) == {"reboot": False, "needed": False, "why": "nothing was upgraded", "packages": []}
+
+
+def test_apt_3_summary_gives_the_held_back_count():
+    assert apt_changes("Summary:\n  Upgrading: 0, Installing: 0, Removing: 0, Not Upgrading: 2\n")["not_upgraded"] == 2
+
+
+def test_an_upgrade_outside_the_list_does_not_reboot_unless_asked_for(fixture_text):
+    changes = apt_changes(fixture_text("apt_term_bookworm_install_libc6.txt"))
+    only_pq = dict(changes, upgraded=[p for p in changes["upgraded"] if p["name"].startswith("libpq")], installed=[])
+    assert reboot_decision(only_pq) == {"reboot": False, "needed": False,
+                                        "why": "no package that was upgraded needs it", "packages": []}
+    required = reboot_decision(only_pq, required=True, required_by="libpq5\nlibpq5\n")
+    assert required["reboot"] is True and required["why"] == "/run/reboot-required is there (libpq5)"
+    assert reboot_decision(only_pq, mode="always")["reboot"] is True
+    never = reboot_decision(changes, mode="never")
+    assert never["reboot"] is False and never["needed"] is True
+    assert never["why"] == "update_reboot is never; it would be needed: libc6 upgraded"
+    mine = reboot_decision(only_pq, patterns=["libpq*"])
+    assert mine["reboot"] is True and mine["packages"] == ["libpq-dev", "libpq5"]
+    with pytest.raises(ValueError):
+        reboot_decision(changes, mode="sometimes")
+
+
+@pytest.mark.parametrize("name", ["corosync", "pacemaker", "pacemaker-cli-utils", "libcrmcommon34", "libknet1t64",
+                                  "drbd-utils", "systemd", "libc6", "linux-image-6.12.48+deb13-amd64", "sbd"])
+def test_the_stack_kernel_libc_and_init_need_a_reboot(name):
+    changes = {"upgraded": [{"name": name, "arch": None, "from": "1", "to": "2"}], "installed": [], "removed": []}
+    assert reboot_decision(changes)["reboot"] is True
+
+
+def test_inputs():
+    assert input_errors("", [], "", ["libc6"]) == []
+    assert input_errors("tests/bed/containers.sh restart {node}", ["nginx", "libssl3:amd64"], "http://10.0.0.1/",
+                        ["libc6"]) == []
+    errors = "\n".join(input_errors("ipmitool power cycle", ["nginx", "-o APT::x=1", "a b"], "ftp://x", []))
+    assert "update_reboot_command must say which node with {node}" in errors
+    assert "not a Debian package name: -o APT::x=1, a b" in errors
+    assert "update_probe_url must be an http:// or https:// URL" in errors
+    assert "update_reboot_packages is empty" in errors
+
+
+def _status(fixture_text, fixture, local, verdict="available", reasons=()):
+    status = parse_crm_mon(fixture_text(fixture))
+    status["groups"] = dict((k, dict(v, nodes=sorted(v["nodes"]))) for k, v in groups_of(status).items())
+    status.update(verdict=verdict, reasons=list(reasons), local_node=local, stack_running=True)
+    return status
+
+
+def test_the_update_starts_only_from_an_available_pair_both_nodes_say_so(fixture_text):
+    ok = [dict(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1"), item="node1"),
+          dict(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node2"), item="node2")]
+    assert start_refusals(ok, ["node1", "node2"]) == []
+    degraded = [ok[0], dict(ok[1], verdict="degraded", reasons=["DRBD r0 is resynchronising (40%)"])]
+    assert start_refusals(degraded, ["node1", "node2"]) == [
+        "node2 (node2) says the pair is degraded: DRBD r0 is resynchronising (40%)"]
+    gone = [ok[0], {"item": "node2", "unreachable": True, "msg": "ssh: connect to host 10.213.10.12: No route"}]
+    assert start_refusals(gone, ["node1", "node2"]) == ["node2 did not answer: ssh: connect to host 10.213.10.12: No route"]
+    assert "two nodes of one pair" in start_refusals(ok[:1], ["node1"])[0]
+
+
+def test_the_standby_goes_first_and_the_one_switchover_comes_before_the_active_node(fixture_text):
+    status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1")
+    assert status["groups"]["services"]["nodes"] == ["node1"]  # the captured pair: services on node1
+    the_plan = plan(status, {"node1": "node1", "node2": "node2"})
+    assert the_plan["order"] == ["node2", "node1"]
+    assert the_plan["steps"] == [
+        {"node": "node2", "host": "node2", "move": None},
+        {"node": "node1", "host": "node1", "move": {"groups": ["services"], "from": "node1", "to": "node2"}}]
+    assert the_plan["end"] == {"services": "node2"} and the_plan["stop_before"] is None and the_plan["refused"] is None
+    held = plan(status, {"node1": "node1", "node2": "node2"}, switchover=False)
+    assert held["stop_before"] == "node1" and held["refused"] is None
+
+
+def test_groups_on_both_nodes_move_twice_and_without_switchovers_nothing_can_start():
+    status = {"groups": {"web": {"nodes": ["a"], "kind": "group"}, "mail": {"nodes": ["b"], "kind": "group"},
+                         "db": {"nodes": ["b"], "kind": "group"}, "r0-clone": {"nodes": ["a", "b"], "kind": "clone"}}}
+    the_plan = plan(status, {"a": "alpha", "b": "beta"})
+    assert the_plan["order"] == ["a", "b"]
+    assert [s["move"] for s in the_plan["steps"]] == [
+        {"groups": ["web"], "from": "a", "to": "b"}, {"groups": ["db", "mail", "web"], "from": "b", "to": "a"}]
+    refused = plan(status, {"a": "alpha", "b": "beta"}, switchover=False)["refused"]
+    assert refused == ("both nodes run groups (web on a, db, mail on b): updating either one moves groups, and "
+                       "update_switchover is false")
+    # no groups at all: inventory order, no switchover
+    assert [s["move"] for s in plan({"groups": {}}, {"a": "alpha", "b": "beta"})["steps"]] == [None, None]
+
+
+def test_the_plan_is_said_before_anything_happens(fixture_text):
+    status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1")
+    the_plan = plan(status, {"node1": "node1", "node2": "node2"})
+    sim = apt_changes(fixture_text("apt_simulate_composed_bookworm.txt"))
+    nothing = apt_changes("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.")
+    lines = plan_lines(the_plan, {"node2": {"changes": sim, "reboot": reboot_decision(sim)},
+                                  "node1": {"changes": nothing, "reboot": reboot_decision(nothing)}})
+    assert lines[0] == "Rolling update, one node at a time: node2 first (it runs no group), then node1."
+    assert lines[1] == ("node2: 5 upgraded, 1 new, 1 removed; a reboot follows (libc6, libsystemd0 upgraded; "
+                        "linux-image-6.1.0-31-amd64 newly installed):")
+    assert "    libc6 2.36-9+deb12u10 -> 2.36-9+deb12u14" in lines
+    assert "    linux-image-6.1.0-30-amd64 6.1.124-1 (removed)" in lines
+    switch = [l for l in lines if l.startswith("SWITCHOVER")]
+    assert switch == ["SWITCHOVER: services from node1 to node2. The service is interrupted while the groups move "
+                      "(seconds, as for failover.yml); this is the update's only interruption of services."]
+    assert lines.index(switch[0]) < lines.index("node1: nothing to upgrade; no reboot (nothing was upgraded).")
+    assert lines[-1].startswith("At the end the groups run on node2")
+    held = plan_lines(plan(status, {"node1": "node1", "node2": "node2"}, switchover=False),
+                      {"node2": {"changes": sim, "reboot": reboot_decision(sim)}})
+    assert held[-1] == ("STOP before node1: update_switchover is false, so services is not moved and node1 is not "
+                        "updated.")
+
+
+def test_removals_stop_the_update_unless_allowed(fixture_text):
+    sim = apt_changes(fixture_text("apt_simulate_composed_bookworm.txt"))
+    simulations = {"node2": {"changes": sim}, "node1": {"changes": apt_changes("")}}
+    assert removal_refusal(simulations, allow=False).startswith(
+        "apt would remove packages (node2: linux-image-6.1.0-30-amd64). Nothing was changed")
+    assert removal_refusal(simulations, allow=True) is None
+    assert removal_refusal({"node1": {"changes": apt_changes("")}}, allow=False) is None
+
+
+def test_back_means_stack_quorum_and_online(fixture_text):
+    status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node2")
+    assert rejoined(status, "node2") is True
+    assert rejoined(dict(status, stack_running=False), "node2") is False
+    assert rejoined(dict(status, quorate=False), "node2") is False
+    offline = _status(fixture_text, "crm_mon_group_peer_stopped.xml", "node1")
+    stopped = [n for n, e in offline["nodes"].items() if not e["online"]]
+    assert stopped and rejoined(offline, stopped[0]) is False
+
+
+def _in_standby(status, node):
+    nodes = dict((n, dict(e, standby=(n == node))) for n, e in status["nodes"].items())
+    return dict(status, nodes=nodes, verdict="degraded", reasons=["node %s is in standby" % node])
+
+
+def test_after_a_failure_a_healthy_node_leaves_standby_and_the_service_stays_put(fixture_text):
+    peer = _in_standby(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1"), "node2")
+    own = dict(peer, local_node="node2")
+    stage = {"node": "node2", "host": "node2", "peer_host": "node1", "step": "upgrade",
+             "error": "'/usr/bin/apt-get dist-upgrade' failed: E: Failed to fetch http://deb.debian.org/..."}
+    told = rescue(stage, {"node1": peer, "node2": own}, dpkg_audit="")
+    assert told["unstandby"] is True
+    assert told["lines"][0] == ("The update stopped at node2, step upgrade: '/usr/bin/apt-get dist-upgrade' failed: "
+                                "E: Failed to fetch http://deb.debian.org/...")
+    assert "node2 is taken out of standby: it is online and healthy." in told["lines"]
+    assert "services runs on node1 (3 of 3 members)." in told["lines"]
+
+
+def test_after_a_failure_a_broken_node_stays_in_standby_with_what_to_do(fixture_text):
+    peer = _in_standby(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1"), "node2")
+    stage = {"node": "node2", "host": "node2", "peer_host": "node1", "step": "upgrade", "error": "dpkg was interrupted"}
+    half = rescue(stage, {"node1": peer, "node2": dict(peer, local_node="node2")},
+                  dpkg_audit="The following packages are only half configured:\n corosync   cluster engine\n")
+    assert half["unstandby"] is False
+    stays = [l for l in half["lines"] if l.startswith("node2 stays in standby")][0]
+    assert "dpkg left packages half-installed or unconfigured (dpkg --audit): The following packages" in stays
+    assert "playbooks/maintenance.yml -e scope=node -e name=node2 -e state=off" in stays
+    # the node did not come back from its reboot: only the peer answers, and sees it offline
+    gone = dict(peer, nodes=dict(peer["nodes"], node2=dict(peer["nodes"]["node2"], online=False)))
+    down = rescue(dict(stage, step="reboot", error="node2 did not answer within 900 s"), {"node1": gone, "node2": None})
+    assert down["unstandby"] is False
+    assert any("it is not online in the cluster; its cluster stack does not answer" in l for l in down["lines"])
+    assert "services runs on node1 (3 of 3 members)." in down["lines"]
+    # nobody answers
+    assert rescue(stage, {"node1": None, "node2": None})["lines"][-1] == "No node's cluster stack answered: look at the nodes now."
+
+
+def test_after_a_failed_switchover_nothing_is_touched_and_the_groups_are_named(fixture_text):
+    status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1")
+    told = rescue({"node": "node1", "host": "node1", "peer_host": "node2", "step": "switchover",
+                   "error": "refusing to move: services: node2 is in standby"},
+                  {"node1": status, "node2": dict(status, local_node="node2")})
+    assert told["unstandby"] is False
+    assert told["lines"][1:] == ["services runs on node1 (3 of 3 members).", "The pair (seen from node2): available"]
+
+
+def test_the_report_says_per_node_what_apt_did_the_reboot_the_time_and_the_switchover(fixture_text):
+    libc = apt_changes(fixture_text("apt_term_bookworm_install_libc6.txt"))
+    nothing = apt_changes("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.")
+    report = {
+        "nodes": [{"node": "node2", "changes": libc, "reboot": reboot_decision(libc), "rebooted": True, "seconds": 243.4},
+                  {"node": "node1", "changes": nothing, "reboot": reboot_decision(nothing), "rebooted": False,
+                   "seconds": 41}],
+        "switchovers": [{"groups": ["services"], "from": "node1", "to": "node2", "seconds": 5.8,
+                         "outage": {"outages": 1, "longest_outage": 3.25}}],
+        "end": {"groups": {"services": ["node2"]}, "verdict": "available", "reasons": []}}
+    lines = report_lines(report)
+    assert lines[0] == "node2: 7 upgraded, 12 new; rebooted (libc6 upgraded); 4 min 03 s."
+    assert "    libc6 2.36-9+deb12u10 -> 2.36-9+deb12u14" in lines and "    locales 2.36-9+deb12u14 (new)" in lines
+    switch = "switchover: services from node1 to node2 in 5.8 s; the client saw 3.25 s without an answer (1 outage)"
+    assert lines.index(switch) == len(lines) - 3
+    assert lines[-2] == "node1: nothing upgraded; not rebooted (nothing was upgraded); 41 s."
+    assert lines[-1] == "Now: services on node2; the pair is available."
+    report["switchovers"][0]["outage"] = None
+    assert "switchover: services from node1 to node2 in 5.8 s" in report_lines(report)
+
+
+def test_a_switchover_before_a_node_that_failed_is_still_reported():
+    nothing = apt_changes("")
+    lines = report_lines({"nodes": [{"node": "node2", "changes": nothing, "reboot": reboot_decision(nothing),
+                                     "rebooted": False, "seconds": 30}],
+                          "switchovers": [{"groups": ["services"], "from": "node1", "to": "node2", "seconds": 6.1,
+                                           "outage": {"outages": 0, "longest_outage": 0.0}}]})
+    assert lines == ["node2: nothing upgraded; not rebooted (nothing was upgraded); 30 s.",
+                     "switchover: services from node1 to node2 in 6.1 s; the client saw no outage"]
