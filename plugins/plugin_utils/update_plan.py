@@ -12,6 +12,8 @@ __metaclass__ = type
 import fnmatch
 import re
 
+from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import boot_mark
+
 # Packages whose upgrade means a reboot: the kernel, the C library and init (everything runs on them),
 # and the cluster stack with its libraries (its daemons would go on running the old code). Patterns
 # as fnmatch matches them against the package name without its architecture.
@@ -197,8 +199,25 @@ def plan(status, hosts, switchover=True):
         if stop_before == first:
             refused = ("both nodes run groups (%s on %s, %s on %s): updating either one moves groups, and "
                        "update_switchover is false" % (", ".join(on[first]), first, ", ".join(on[second]), second))
-    return {"order": [first, second], "steps": steps, "end": dict((gid, first) for gid in groups),
+    run = steps if stop_before is None else steps[:[s["node"] for s in steps].index(stop_before)]
+    return {"order": [first, second], "steps": steps, "run": run, "end": dict((gid, first) for gid in groups),
             "stop_before": stop_before, "refused": refused}
+
+
+def simulations(apt_results, reboot_required_results, hosts, mode="auto", patterns=None):
+    """Per node, what apt's simulation says it gets and whether a reboot would follow: {node: {host, changes,
+    reboot}}. apt_results: the simulated apt task looped over the hosts; reboot_required_results: a looped
+    read that prints "required" and then /run/reboot-required.pkgs when /run/reboot-required is there."""
+    apt_by_host = dict((r.get("item"), r) for r in apt_results)
+    required_by_host = dict((r.get("item"), r) for r in reboot_required_results)
+    seen = {}
+    for node, host in hosts.items():
+        changes = apt_changes((apt_by_host.get(host) or {}).get("stdout") or "")
+        lines = str((required_by_host.get(host) or {}).get("stdout") or "").splitlines()
+        required = lines[:1] == ["required"]
+        seen[node] = {"host": host, "changes": changes,
+                      "reboot": reboot_decision(changes, mode, required, "\n".join(lines[1:]), patterns)}
+    return seen
 
 
 def _package_lines(changes, indent="    "):
@@ -283,6 +302,18 @@ def rejoined(status, node):
     status = status or {}
     entry = (status.get("nodes") or {}).get(node) or {}
     return bool(status.get("stack_running") and status.get("quorate") and entry.get("online"))
+
+
+def rebooted_between(before, after):
+    """Whether the node booted between two readings of its boot id and PID 1's start time (the drills'
+    boot mark: a container keeps the host's boot id, its PID 1 is new). False when either is unreadable."""
+    first, second = boot_mark(before), boot_mark(after)
+    return bool(first and second and first != second)
+
+
+def statuses_by_host(results):
+    """{inventory host: cluster_status result, or None when it did not answer} from a looped read."""
+    return dict((r.get("item"), r if "verdict" in r and not r.get("unreachable") else None) for r in results or [])
 
 
 def rescue(stage, statuses, dpkg_audit=None):

@@ -279,3 +279,38 @@ def test_a_switchover_before_a_node_that_failed_is_still_reported():
                                            "outage": {"outages": 0, "longest_outage": 0.0}}]})
     assert lines == ["node2: nothing upgraded; not rebooted (nothing was upgraded); 30 s.",
                      "switchover: services from node1 to node2 in 6.1 s; the client saw no outage"]
+
+
+def test_a_reboot_is_a_new_boot_id_or_a_new_pid_1():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import rebooted_between
+    before = "0b6f3b5e-2f4c-4d39-9a55-3c1f2e7d9a10\n123456\n"
+    assert rebooted_between(before, "7d3c1f0a-99b1-4f0e-8f51-0d2b6c4e5a77\n812\n") is True  # a machine
+    assert rebooted_between(before, "0b6f3b5e-2f4c-4d39-9a55-3c1f2e7d9a10\n998877\n") is True  # a container: host's boot id
+    assert rebooted_between(before, before) is False
+    assert rebooted_between(before, "") is False and rebooted_between("", before) is False
+
+
+def test_the_steps_to_run_end_before_a_switchover_that_is_not_allowed(fixture_text):
+    status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1")
+    hosts = {"node1": "node1", "node2": "node2"}
+    assert [s["node"] for s in plan(status, hosts)["run"]] == ["node2", "node1"]
+    assert [s["node"] for s in plan(status, hosts, switchover=False)["run"]] == ["node2"]
+
+
+def test_the_simulations_per_node_from_the_looped_tasks(fixture_text):
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import simulations
+    apt = [{"item": "alpha", "stdout": fixture_text("apt_simulate_composed_bookworm.txt")},
+           {"item": "beta", "changed": False}]  # apt's check mode gives no stdout when all is current
+    required = [{"item": "alpha", "stdout": ""}, {"item": "beta", "stdout": "required\nlibssl3\n"}]
+    seen = simulations(apt, required, {"a": "alpha", "b": "beta"})
+    assert seen["a"]["host"] == "alpha" and len(seen["a"]["changes"]["upgraded"]) == 5 and seen["a"]["reboot"]["reboot"]
+    assert seen["b"]["changes"]["upgraded"] == [] and seen["b"]["reboot"] == {
+        "reboot": True, "needed": True, "why": "/run/reboot-required is there (libssl3)", "packages": []}
+    assert simulations(apt, required, {"a": "alpha", "b": "beta"}, mode="never")["b"]["reboot"]["reboot"] is False
+
+
+def test_statuses_by_host_leave_out_what_did_not_answer(fixture_text):
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import statuses_by_host
+    good = dict(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1"), item="node1")
+    assert statuses_by_host([good, {"item": "node2", "unreachable": True, "msg": "timed out"}]) == {
+        "node1": good, "node2": None}
