@@ -43,6 +43,6 @@ class FilterModule(object):
             "update_reboot_decision": update_reboot_decision,
             "update_rejoined": rejoined,
             "update_rebooted": rebooted_between,
-            "update_rescue": rescue,
+            "update_rescue": update_rescue,
             "update_report_lines": report_lines,
         }

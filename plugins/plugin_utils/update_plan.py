@@ -254,9 +254,14 @@ def plan_lines(the_plan, simulations):
                 lines.append("STOP before %s: update_switchover is false, so %s is not moved and %s is not updated."
                              % (node, ", ".join(step["move"]["groups"]), node))
                 break
-            lines.append("SWITCHOVER: %s. The service is interrupted while the groups move (seconds, as for "
-                         "failover.yml); this is the update's only interruption of %s." % (
-                             _describe_move(step["move"]), ", ".join(step["move"]["groups"])))
+            moves = [s["node"] for s in the_plan["steps"] if s["move"]]
+            said = "The service is interrupted while the groups move (seconds, as for failover.yml)"
+            if len(moves) == 1:
+                lines.append("SWITCHOVER: %s. %s; this is the update's only interruption of %s." % (
+                    _describe_move(step["move"]), said, ", ".join(step["move"]["groups"])))
+            else:
+                lines.append("SWITCHOVER %d of %d: %s. %s." % (moves.index(node) + 1, len(moves),
+                                                               _describe_move(step["move"]), said))
         sim = simulations.get(node) or {}
         changes = sim.get("changes")
         if changes is None:
@@ -316,10 +321,25 @@ def statuses_by_host(results):
     return dict((r.get("item"), r if "verdict" in r and not r.get("unreachable") else None) for r in results or [])
 
 
+def failure_words(result):
+    """What went wrong, from a failed task's result: its message; for a loop, the first failed item's; for a
+    wait on cluster_status that ran out, the verdict and its reasons."""
+    result = result or {}
+    failed_items = [r for r in result.get("results") or [] if r.get("failed") or r.get("unreachable")]
+    if failed_items:
+        return failure_words(failed_items[0])
+    words = str(result.get("msg") or "").strip()
+    if result.get("verdict"):
+        seen = "%s%s" % (result["verdict"], ": " + "; ".join(result.get("reasons") or []) if result.get("reasons") else "")
+        words = "%s%s" % (words + "; " if words else "", "still %s after %s attempts" % (seen, result.get("attempts"))
+                          if result.get("attempts") else seen)
+    return (words or "failed")[:600]
+
+
 def rescue(stage, statuses, dpkg_audit=None):
     """After a failed step: whether to take the node out of standby, and where things stand in words.
 
-    stage: {node, host, peer_host, step, error}; statuses: {inventory host: its cluster_status, or None
+    stage: {node, host, peer_host, step, task, result (the failed task's)}; statuses: {inventory host: its cluster_status, or None
     when it did not answer}; dpkg_audit: what `dpkg --audit` printed on the node (None: not read).
     The node leaves standby only when it is healthy: its stack answers, the peer sees it online and not
     unclean, and dpkg left no package half-installed. The update never puts a node in standby here, and
@@ -331,7 +351,8 @@ def rescue(stage, statuses, dpkg_audit=None):
     peer = statuses.get(stage.get("peer_host")) or {}
     view = peer if peer.get("stack_running") else own if own.get("stack_running") else {}
     entry = (view.get("nodes") or {}).get(node)
-    lines = ["The update stopped at %s, step %s: %s" % (node, stage["step"], stage.get("error") or "failed")]
+    lines = ["The update stopped at %s, step %s (%s): %s" % (node, stage["step"], stage.get("task") or "?",
+                                                             failure_words(stage.get("result")))]
     if not view:
         lines.append("No node's cluster stack answered: look at the nodes now.")
         return {"unstandby": False, "lines": lines}

@@ -8,6 +8,7 @@
 #   containers.sh status   what is running
 #   containers.sh image    build (or reuse) the node image only
 #   containers.sh kill N   pull the plug on node N (SIGKILL of its container; fencing starts it again)
+#   containers.sh restart N   a clean reboot of node N (its systemd shuts down, the container starts again)
 #
 # TWONODE_DEBIAN=trixie (Debian 13, the default) or bookworm (Debian 12) picks the nodes' release.
 # Facts behind the choices: ../shared/testbed-notes.md (runc, explicit ulimits, no registry).
@@ -193,11 +194,22 @@ cmd_kill() {
   log "$node: power cut"
 }
 
+cmd_restart() {
+  # A container's kernel is the host's: a reboot is its systemd shutting down (podman's stop signal for a
+  # systemd container is SIGRTMIN+3) and the container starting again. Returns once it runs again.
+  local node=${1:-}
+  case " ${NODES[*]} " in *" $node "*) ;; *) echo "usage: $0 restart ${NODES[*]// /|}" >&2; exit 2 ;; esac
+  podman restart --time 120 "$PREFIX-$node" >/dev/null
+  wait_for_ssh "$node"
+  log "$node: restarted"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   kill) cmd_kill "${2:-}" ;;
+  restart) cmd_restart "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   image) write_containers_conf; "$HERE/node-image.sh" >/dev/null ;;
-  *) echo "usage: $0 up|down|status|image|kill NODE" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|image|kill NODE|restart NODE" >&2; exit 2 ;;
 esac

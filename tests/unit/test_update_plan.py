@@ -212,19 +212,20 @@ def _in_standby(status, node):
 def test_after_a_failure_a_healthy_node_leaves_standby_and_the_service_stays_put(fixture_text):
     peer = _in_standby(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1"), "node2")
     own = dict(peer, local_node="node2")
-    stage = {"node": "node2", "host": "node2", "peer_host": "node1", "step": "upgrade",
-             "error": "'/usr/bin/apt-get dist-upgrade' failed: E: Failed to fetch http://deb.debian.org/..."}
+    stage = {"node": "node2", "host": "node2", "peer_host": "node1", "step": "upgrade", "task": "node2 | Upgrade its packages",
+             "result": {"msg": "'/usr/bin/apt-get dist-upgrade' failed: E: Failed to fetch http://deb.debian.org/..."}}
     told = rescue(stage, {"node1": peer, "node2": own}, dpkg_audit="")
     assert told["unstandby"] is True
-    assert told["lines"][0] == ("The update stopped at node2, step upgrade: '/usr/bin/apt-get dist-upgrade' failed: "
-                                "E: Failed to fetch http://deb.debian.org/...")
+    assert told["lines"][0] == ("The update stopped at node2, step upgrade (node2 | Upgrade its packages): "
+                                "'/usr/bin/apt-get dist-upgrade' failed: E: Failed to fetch http://deb.debian.org/...")
     assert "node2 is taken out of standby: it is online and healthy." in told["lines"]
     assert "services runs on node1 (3 of 3 members)." in told["lines"]
 
 
 def test_after_a_failure_a_broken_node_stays_in_standby_with_what_to_do(fixture_text):
     peer = _in_standby(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1"), "node2")
-    stage = {"node": "node2", "host": "node2", "peer_host": "node1", "step": "upgrade", "error": "dpkg was interrupted"}
+    stage = {"node": "node2", "host": "node2", "peer_host": "node1", "step": "upgrade", "task": "apt",
+             "result": {"msg": "dpkg was interrupted"}}
     half = rescue(stage, {"node1": peer, "node2": dict(peer, local_node="node2")},
                   dpkg_audit="The following packages are only half configured:\n corosync   cluster engine\n")
     assert half["unstandby"] is False
@@ -233,7 +234,8 @@ def test_after_a_failure_a_broken_node_stays_in_standby_with_what_to_do(fixture_
     assert "playbooks/maintenance.yml -e scope=node -e name=node2 -e state=off" in stays
     # the node did not come back from its reboot: only the peer answers, and sees it offline
     gone = dict(peer, nodes=dict(peer["nodes"], node2=dict(peer["nodes"]["node2"], online=False)))
-    down = rescue(dict(stage, step="reboot", error="node2 did not answer within 900 s"), {"node1": gone, "node2": None})
+    down = rescue(dict(stage, step="reboot", result={"msg": "timed out waiting for ping module test"}),
+                  {"node1": gone, "node2": None})
     assert down["unstandby"] is False
     assert any("it is not online in the cluster; its cluster stack does not answer" in l for l in down["lines"])
     assert "services runs on node1 (3 of 3 members)." in down["lines"]
@@ -244,7 +246,7 @@ def test_after_a_failure_a_broken_node_stays_in_standby_with_what_to_do(fixture_
 def test_after_a_failed_switchover_nothing_is_touched_and_the_groups_are_named(fixture_text):
     status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1")
     told = rescue({"node": "node1", "host": "node1", "peer_host": "node2", "step": "switchover",
-                   "error": "refusing to move: services: node2 is in standby"},
+                   "task": "failover", "result": {"msg": "refusing to move: services: node2 is in standby"}},
                   {"node1": status, "node2": dict(status, local_node="node2")})
     assert told["unstandby"] is False
     assert told["lines"][1:] == ["services runs on node1 (3 of 3 members).", "The pair (seen from node2): available"]
@@ -314,3 +316,38 @@ def test_statuses_by_host_leave_out_what_did_not_answer(fixture_text):
     good = dict(_status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1"), item="node1")
     assert statuses_by_host([good, {"item": "node2", "unreachable": True, "msg": "timed out"}]) == {
         "node1": good, "node2": None}
+
+
+def test_the_failure_is_said_from_the_failed_result():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import failure_words
+    assert failure_words({"msg": "refusing standby: node1 is offline"}) == "refusing standby: node1 is offline"
+    waited = {"failed": True, "attempts": 360, "verdict": "degraded", "reasons": ["DRBD r0 is resynchronising (40%)"]}
+    looped = {"msg": "One or more items failed", "results": [{"item": "node2", "verdict": "available"},
+                                                              dict(waited, item="node1")]}
+    assert failure_words(looped) == "still degraded: DRBD r0 is resynchronising (40%) after 360 attempts"
+    assert failure_words({"unreachable": True, "msg": "Failed to connect to the host via ssh"}) == (
+        "Failed to connect to the host via ssh")
+    assert failure_words({}) == "failed"
+
+
+def test_the_role_default_and_its_spec_are_the_code_s_reboot_list():
+    import os
+    import yaml
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import REBOOT_PACKAGES
+    from conftest import REPO
+    with open(os.path.join(REPO, "roles/update/defaults/main.yml")) as handle:
+        default = yaml.safe_load(handle)["update_reboot_packages"]
+    with open(os.path.join(REPO, "roles/update/meta/argument_specs.yml")) as handle:
+        spec = yaml.safe_load(handle)["argument_specs"]["main"]["options"]["update_reboot_packages"]["default"]
+    assert default == spec == list(REBOOT_PACKAGES)
+
+
+def test_two_switchovers_are_counted_not_called_the_only_one():
+    status = {"groups": {"web": {"nodes": ["a"], "kind": "group"}, "mail": {"nodes": ["b"], "kind": "group"}}}
+    lines = plan_lines(plan(status, {"a": "alpha", "b": "beta"}), {})
+    switches = [l for l in lines if l.startswith("SWITCHOVER")]
+    assert switches == [
+        "SWITCHOVER 1 of 2: web from a to b. The service is interrupted while the groups move (seconds, as for "
+        "failover.yml).",
+        "SWITCHOVER 2 of 2: mail, web from b to a. The service is interrupted while the groups move (seconds, as for "
+        "failover.yml)."]
