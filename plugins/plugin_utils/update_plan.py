@@ -100,7 +100,10 @@ def reboot_decision(changes, mode="auto", required=False, required_by="", patter
     if mode not in REBOOT_MODES:
         raise ValueError("update_reboot must be one of %s, not %r" % (", ".join(REBOOT_MODES), mode))
     patterns = list(REBOOT_PACKAGES if patterns is None else patterns)
-    hits = lambda items: [item for item in items if any(fnmatch.fnmatchcase(item["name"], p) for p in patterns)]
+
+    def hits(items):
+        return [item for item in items if any(fnmatch.fnmatchcase(item["name"], p) for p in patterns)]
+
     upgraded, installed = hits(changes["upgraded"]), hits(changes["installed"])
     reasons = []
     if upgraded:
@@ -383,8 +386,8 @@ def rescue(stage, statuses, dpkg_audit=None):
     for gid, group in _movable(view).items():
         where = ", ".join(group.get("nodes") or []) or "nowhere"
         lines.append("%s runs on %s (%s of %s members)." % (gid, where, group.get("running"), group.get("wanted")))
-    lines.append("The pair (seen from %s): %s%s" % (view.get("local_node"), view.get("verdict"),
-                                                     ": " + "; ".join(view.get("reasons") or []) if view.get("reasons") else ""))
+    reasons = ": " + "; ".join(view["reasons"]) if view.get("reasons") else ""
+    lines.append("The pair (seen from %s): %s%s" % (view.get("local_node"), view.get("verdict"), reasons))
     return {"unstandby": unstandby, "lines": lines}
 
 
@@ -410,8 +413,8 @@ def report_lines(report):
     end = report.get("end") or {}
     if end:
         where = ["%s on %s" % (gid, ", ".join(nodes) or "nowhere") for gid, nodes in sorted((end.get("groups") or {}).items())]
-        lines.append("Now: %s; the pair is %s%s." % ("; ".join(where) or "no groups", end.get("verdict"),
-                                                      ": " + "; ".join(end["reasons"]) if end.get("reasons") else ""))
+        reasons = ": " + "; ".join(end["reasons"]) if end.get("reasons") else ""
+        lines.append("Now: %s; the pair is %s%s." % ("; ".join(where) or "no groups", end.get("verdict"), reasons))
     return lines
 
 

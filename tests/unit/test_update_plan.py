@@ -1,10 +1,10 @@
 """The rolling update's decisions (plugins/plugin_utils/update_plan.py, roles/update).
 
 apt's output: the dpkg lines of two real apt-get runs on a Debian 12 machine (this project's development
-machine's /var/log/apt/term.log, verbatim, with the matching history.log entries that apt wrote for the
-same runs), and a simulation composed in `apt-get -s`'s format from those same changes (its header says
-so; no simulation has been captured yet). The statuses are cluster_status's shape built from crm_mon
-output captured on the container bed.
+machine's /var/log/apt/term.log, verbatim but for dpkg's carriage returns, stored as line ends; a test puts
+CR LF back), with the matching history.log entries that apt wrote for the same runs, and a simulation
+composed in `apt-get -s`'s format from those same changes (its header says so; no simulation has been
+captured yet). The statuses are cluster_status's shape built from crm_mon output captured on the container bed.
 """
 import pytest
 
@@ -41,6 +41,8 @@ def test_a_real_run_reads_as_what_apt_recorded_in_its_history(fixture_text):
         history, "2026-05-20  16:27:19")
     assert dict((p["name"], p["to"]) for p in changes["installed"]) == history_installs(history, "2026-05-20  16:27:19")
     assert changes["removed"] == [] and changes["simulated"] is False
+    # dpkg ends its lines with CR LF when apt runs it without a terminal (term.log has them)
+    assert apt_changes(fixture_text("apt_term_bookworm_install_libc6.txt").replace("\n", "\r\n")) == changes
     libc6 = [p for p in changes["upgraded"] if p["name"] == "libc6"][0]
     assert libc6 == {"name": "libc6", "arch": "amd64", "from": "2.36-9+deb12u10", "to": "2.36-9+deb12u14"}
     # "Removing obsolete dictionary files:" and a diversion's "Removing 'diversion ..." are no removals
@@ -322,8 +324,8 @@ def test_the_failure_is_said_from_the_failed_result():
     from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import failure_words
     assert failure_words({"msg": "refusing standby: node1 is offline"}) == "refusing standby: node1 is offline"
     waited = {"failed": True, "attempts": 360, "verdict": "degraded", "reasons": ["DRBD r0 is resynchronising (40%)"]}
-    looped = {"msg": "One or more items failed", "results": [{"item": "node2", "verdict": "available"},
-                                                              dict(waited, item="node1")]}
+    looped = {"msg": "One or more items failed",
+              "results": [{"item": "node2", "verdict": "available"}, dict(waited, item="node1")]}
     assert failure_words(looped) == "still degraded: DRBD r0 is resynchronising (40%) after 360 attempts"
     assert failure_words({"unreachable": True, "msg": "Failed to connect to the host via ssh"}) == (
         "Failed to connect to the host via ssh")
