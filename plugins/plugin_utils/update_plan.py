@@ -34,7 +34,7 @@ _INST = re.compile(r"^Inst (?P<name>\S+) (?:\[(?P<old>[^\]]*)\] )?\((?P<new>\S+)
 _REMV = re.compile(r"^Remv (?P<name>\S+)(?: \[(?P<old>[^\]]*)\])?")
 _UNPACK = re.compile(r"^Unpacking (?P<name>\S+) \((?P<new>[^)\s]+)\)(?: over \((?P<old>[^)\s]+)\))? \.\.\.")
 _REMOVING = re.compile(r"^Removing (?P<name>\S+) \((?P<old>[^)\s]+)\) \.\.\.")
-# apt-get's summary line, and apt 3's "Summary:" block.
+# apt-get's summary line (apt-get 3.0 on Debian 13 still prints it), and the "Summary:" block of apt 3's `apt`.
 _SUMMARY = re.compile(r"^\d+ upgraded, \d+ newly installed, \d+ to remove and (\d+) not upgraded")
 _SUMMARY_3 = re.compile(r"^\s*Upgrading: \d+, Installing: \d+, Removing: \d+, Not Upgrading: (\d+)")
 
@@ -49,7 +49,8 @@ def _split_arch(name):
 def apt_changes(text):
     """What an apt-get run did (dpkg's Unpacking and Removing lines) or, simulated with -s, would do (Inst
     and Remv lines): {upgraded: [{name, arch, from, to}], installed: [{name, arch, to}], removed: [{name,
-    arch, from}], not_upgraded: apt's count or None, simulated: bool}. Each package once, in apt's order."""
+    arch, from}], not_upgraded: apt's count or None, simulated: whether an Inst or Remv line was seen (a
+    simulation with nothing to do reads as False)}. Each package once, in apt's order."""
     upgraded, installed, removed, seen = [], [], [], set()
     not_upgraded, simulated = None, False
     for line in str(text or "").splitlines():

@@ -2,10 +2,16 @@
 
 apt's output: the dpkg lines of two real apt-get runs on a Debian 12 machine (this project's development
 machine's /var/log/apt/term.log, verbatim but for dpkg's carriage returns, stored as line ends; a test puts
-CR LF back), with the matching history.log entries that apt wrote for the same runs, and a simulation
-composed in `apt-get -s`'s format from those same changes (its header says so; no simulation has been
-captured yet). The statuses are cluster_status's shape built from crm_mon output captured on the container bed.
+CR LF back), with the matching history.log entries that apt wrote for the same runs; and apt simulations
+captured verbatim on a container bed node (Debian 13.8, apt 3.0.4) with the command line ansible.builtin.apt
+uses in check mode: the node as it was (nothing to do), the node with a copy of its dpkg status in which six
+source packages were set back one version (a point release: libc, systemd, corosync, pacemaker, nginx,
+openssl), the update_packages form, a removal with new packages, a new kernel, and apt 3's own "Summary:"
+output (fixtures/apt_simulate_trixie.README says how each was taken). The statuses are cluster_status's shape
+built from crm_mon output captured on the container bed.
 """
+import re
+
 import pytest
 
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
@@ -59,27 +65,108 @@ def test_a_real_upgrade_of_a_systemd_library_reboots(fixture_text):
     assert decision == {"reboot": True, "needed": True, "why": "libsystemd0 upgraded", "packages": ["libsystemd0"]}
 
 
-def test_a_simulation_lists_upgrades_new_packages_and_removals(fixture_text):
-    changes = apt_changes(fixture_text("apt_simulate_composed_bookworm.txt"))
+POINT_RELEASE = "apt_simulate_trixie_dist_upgrade_point_release.txt"
+REMOVES_POSTFIX = "apt_simulate_trixie_install_exim4_removes_postfix.txt"
+NOTHING_TO_DO = "apt_simulate_trixie_dist_upgrade_current.txt"
+
+
+def apt_get_lists(text):
+    """apt-get's own lists in the same output, to check the Inst/Remv reading against: {"packages will be
+    upgraded": names, "NEW packages will be installed": names, "packages will be REMOVED": names, ...}."""
+    lists, current = {}, None
+    for line in text.splitlines():
+        header = re.match(r"^The following (.*):$", line)
+        if header:
+            current = lists.setdefault(header.group(1), [])
+        elif current is not None and line.startswith("  "):
+            current.extend(line.split())
+        else:
+            current = None
+    return lists
+
+
+def test_a_point_release_simulation_reads_as_apt_get_lists_it_and_reboots(fixture_text):
+    text = fixture_text(POINT_RELEASE)
+    changes = apt_changes(text)
     assert changes["simulated"] is True and changes["not_upgraded"] == 0
-    assert [p["name"] for p in changes["upgraded"]] == ["libc6", "libc-bin", "libsystemd0", "libudev1", "libpq5"]
-    assert changes["upgraded"][0] == {"name": "libc6", "arch": None, "from": "2.36-9+deb12u10", "to": "2.36-9+deb12u14"}
-    assert changes["installed"] == [{"name": "linux-image-6.1.0-31-amd64", "arch": None, "to": "6.1.128-1"}]
-    assert changes["removed"] == [{"name": "linux-image-6.1.0-30-amd64", "arch": None, "from": "6.1.124-1"}]
+    assert changes["installed"] == [] and changes["removed"] == []
+    # each package once (its Conf line is no second one), as apt-get lists and counts them
+    assert sorted(p["name"] for p in changes["upgraded"]) == sorted(apt_get_lists(text)["packages will be upgraded"])
+    assert len(changes["upgraded"]) == 32 and "\n32 upgraded, 0 newly installed, 0 to remove" in text
+    assert changes["upgraded"][0] == {"name": "libc6", "arch": None, "from": "2.41-12+deb13u4", "to": "2.41-12+deb13u5"}
+    by_name = dict((p["name"], p) for p in changes["upgraded"])
+    # Inst lines that end in apt's bracketed notes, and an architecture-independent package
+    assert by_name["systemd"] == {"name": "systemd", "arch": None, "from": "257.9-1~deb13u1", "to": "257.13-1~deb13u1"}
+    assert by_name["libsystemd-shared"]["to"] == "257.13-1~deb13u1"  # "... [amd64]) [systemd:amd64 on ...] [...]"
+    assert by_name["pacemaker-common"] == {"name": "pacemaker-common", "arch": None, "from": "3.0.0-1", "to": "3.0.0-2"}
+    assert (by_name["corosync"]["from"], by_name["corosync"]["to"]) == ("3.1.9-2", "3.1.9-2+deb13u1")
+    decision = reboot_decision(changes)
+    assert decision["reboot"] is True and decision["needed"] is True
+    assert decision["packages"] == [
+        "libc6", "systemd", "libsystemd0", "libcorosync-common4", "corosync", "libcrmcommon68", "libpe-rules51",
+        "libcib54", "libcrmservice53", "libstonithd56", "liblrmd52", "libpe-status56", "libpacemaker30",
+        "pacemaker-cli-utils", "pacemaker-common", "pacemaker-resource-agents", "libcrmcluster53", "pacemaker"]
+    assert decision["why"] == "%s upgraded" % ", ".join(decision["packages"])
+    # nginx and openssl alone do not reboot the node
+    alone = dict(changes, upgraded=[p for p in changes["upgraded"] if p["name"].startswith(("nginx", "openssl", "libssl"))])
+    assert [p["name"] for p in alone["upgraded"]] == [
+        "openssl-provider-legacy", "libssl3t64", "nginx", "nginx-common", "openssl"]
+    assert reboot_decision(alone)["reboot"] is False
+
+
+def test_a_simulation_with_a_removal_and_new_packages(fixture_text):
+    text = fixture_text(REMOVES_POSTFIX)
+    changes = apt_changes(text)
+    assert changes["simulated"] is True and changes["not_upgraded"] == 0 and changes["upgraded"] == []
+    assert changes["removed"] == [{"name": "postfix", "arch": None, "from": "3.10.13-0+deb13u1"}]
+    listed = apt_get_lists(text)
+    assert [p["name"] for p in changes["removed"]] == listed["packages will be REMOVED"]
+    assert sorted(p["name"] for p in changes["installed"]) == sorted(listed["NEW packages will be installed"])
+    assert len(changes["installed"]) == 11
+    assert {"name": "bsd-mailx", "arch": None, "to": "8.1.2-0.20220412cvs-1.1"} in changes["installed"]
+    # the packages apt calls no longer required stay: this run does not remove them
+    assert "libicu76" in listed["packages were automatically installed and are no longer required"]
+    assert "libicu76" not in str(changes)
+    assert reboot_decision(changes) == {"reboot": False, "needed": False,
+                                        "why": "no package that was upgraded needs it", "packages": []}
+
+
+def test_apt_3_and_apt_get_read_alike(fixture_text):
+    """apt 3.0 words the same simulation in its new layout (Installing:, REMOVING:, Summary:); its Inst and
+    Remv lines, and so what is read, are apt-get's."""
+    assert apt_changes(fixture_text("apt3_simulate_trixie_install_exim4_removes_postfix.txt")) == apt_changes(
+        fixture_text(REMOVES_POSTFIX))
+
+
+def test_a_new_kernel_reboots(fixture_text):
+    changes = apt_changes(fixture_text("apt_simulate_trixie_install_linux_image.txt"))
+    assert len(changes["installed"]) == 17 and changes["upgraded"] == [] and changes["removed"] == []
+    assert {"name": "linux-image-6.12.117+deb13-amd64", "arch": None, "to": "6.12.117-1"} in changes["installed"]
+    assert {"name": "busybox", "arch": None, "to": "1:1.37.0-6+b9"} in changes["installed"]  # with an epoch
     decision = reboot_decision(changes)
     assert decision["reboot"] is True
-    assert decision["why"] == "libc6, libsystemd0 upgraded; linux-image-6.1.0-31-amd64 newly installed"
+    assert decision["why"] == "linux-image-6.12.117+deb13-amd64, linux-image-amd64 newly installed"
 
 
-def test_nothing_to_do_is_no_change_and_no_reboot():
-    text = "Reading package lists...\nBuilding dependency tree...\nReading state information...\n" \
-           "Calculating upgrade...\n0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n"
+def test_named_packages_bring_their_own_and_the_rest_is_held_back(fixture_text):
+    text = fixture_text("apt_simulate_trixie_only_upgrade_nginx_pacemaker.txt")
     changes = apt_changes(text)
+    assert changes["not_upgraded"] == 17
+    assert sorted(p["name"] for p in changes["upgraded"]) == sorted(apt_get_lists(text)["packages will be upgraded"])
+    assert len(changes["upgraded"]) == 15 and "nginx-common" in [p["name"] for p in changes["upgraded"]]
+    assert "pacemaker" in reboot_decision(changes)["packages"]
+
+
+def test_nothing_to_do_is_no_change_and_no_reboot(fixture_text):
+    changes = apt_changes(fixture_text(NOTHING_TO_DO))
+    # without an Inst or Remv line nothing tells a simulation from a run that did nothing: simulated is False
     assert changes == {"upgraded": [], "installed": [], "removed": [], "not_upgraded": 0, "simulated": False}
     assert reboot_decision(changes) == {"reboot": False, "needed": False, "why": "nothing was upgraded", "packages": []}
 
 
-def test_apt_3_summary_gives_the_held_back_count():
+def test_apt_3_summary_gives_the_held_back_count(fixture_text):
+    assert apt_changes(fixture_text("apt3_simulate_trixie_install_exim4_removes_postfix.txt"))["not_upgraded"] == 0
+    # the block as captured, with packages held back
     assert apt_changes("Summary:\n  Upgrading: 0, Installing: 0, Removing: 0, Not Upgrading: 2\n")["not_upgraded"] == 2
 
 
@@ -167,15 +254,14 @@ def test_groups_on_both_nodes_move_twice_and_without_switchovers_nothing_can_sta
 def test_the_plan_is_said_before_anything_happens(fixture_text):
     status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1")
     the_plan = plan(status, {"node1": "node1", "node2": "node2"})
-    sim = apt_changes(fixture_text("apt_simulate_composed_bookworm.txt"))
-    nothing = apt_changes("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.")
+    sim = apt_changes(fixture_text(POINT_RELEASE))
+    nothing = apt_changes(fixture_text(NOTHING_TO_DO))
     lines = plan_lines(the_plan, {"node2": {"changes": sim, "reboot": reboot_decision(sim)},
                                   "node1": {"changes": nothing, "reboot": reboot_decision(nothing)}})
     assert lines[0] == "Rolling update, one node at a time: node2 first (it runs no group), then node1."
-    assert lines[1] == ("node2: 5 upgraded, 1 new, 1 removed; a reboot follows (libc6, libsystemd0 upgraded; "
-                        "linux-image-6.1.0-31-amd64 newly installed):")
-    assert "    libc6 2.36-9+deb12u10 -> 2.36-9+deb12u14" in lines
-    assert "    linux-image-6.1.0-30-amd64 6.1.124-1 (removed)" in lines
+    assert lines[1] == "node2: 32 upgraded; a reboot follows (%s upgraded):" % ", ".join(reboot_decision(sim)["packages"])
+    assert lines[2] == "    libc6 2.41-12+deb13u4 -> 2.41-12+deb13u5"
+    assert "    pacemaker 3.0.0-1 -> 3.0.0-2" in lines and len([l for l in lines if l.startswith("    ")]) == 32
     switch = [l for l in lines if l.startswith("SWITCHOVER")]
     assert switch == ["SWITCHOVER: services from node1 to node2. The service is interrupted while the groups move "
                       "(seconds, as for failover.yml); this is the update's only interruption of services."]
@@ -185,15 +271,22 @@ def test_the_plan_is_said_before_anything_happens(fixture_text):
                       {"node2": {"changes": sim, "reboot": reboot_decision(sim)}})
     assert held[-1] == ("STOP before node1: update_switchover is false, so services is not moved and node1 is not "
                         "updated.")
+    # new packages and a removal, as the plan says them
+    swap = apt_changes(fixture_text(REMOVES_POSTFIX))
+    lines = plan_lines(the_plan, {"node2": {"changes": swap, "reboot": reboot_decision(swap)}})
+    assert lines[1] == "node2: 0 upgraded, 11 new, 1 removed; no reboot (no package that was upgraded needs it):"
+    assert "    exim4-daemon-light 4.98.2-1+deb13u5 (new)" in lines[2:13]
+    assert lines[13] == "    postfix 3.10.13-0+deb13u1 (removed)"
 
 
 def test_removals_stop_the_update_unless_allowed(fixture_text):
-    sim = apt_changes(fixture_text("apt_simulate_composed_bookworm.txt"))
-    simulations = {"node2": {"changes": sim}, "node1": {"changes": apt_changes("")}}
+    sim = apt_changes(fixture_text(REMOVES_POSTFIX))
+    simulations = {"node2": {"changes": sim}, "node1": {"changes": apt_changes(fixture_text(NOTHING_TO_DO))}}
     assert removal_refusal(simulations, allow=False).startswith(
-        "apt would remove packages (node2: linux-image-6.1.0-30-amd64). Nothing was changed")
+        "apt would remove packages (node2: postfix). Nothing was changed")
     assert removal_refusal(simulations, allow=True) is None
     assert removal_refusal({"node1": {"changes": apt_changes("")}}, allow=False) is None
+    assert removal_refusal({"node1": {"changes": apt_changes(fixture_text(POINT_RELEASE))}}, allow=False) is None
 
 
 def test_back_means_stack_quorum_and_online(fixture_text):
@@ -303,11 +396,11 @@ def test_the_steps_to_run_end_before_a_switchover_that_is_not_allowed(fixture_te
 
 def test_the_simulations_per_node_from_the_looped_tasks(fixture_text):
     from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import simulations
-    apt = [{"item": "alpha", "stdout": fixture_text("apt_simulate_composed_bookworm.txt")},
-           {"item": "beta", "changed": False}]  # apt's check mode gives no stdout when all is current
+    # with update_packages, ansible.builtin.apt runs no apt-get when every named package is current: no stdout
+    apt = [{"item": "alpha", "stdout": fixture_text(POINT_RELEASE)}, {"item": "beta", "changed": False}]
     required = [{"item": "alpha", "stdout": ""}, {"item": "beta", "stdout": "required\nlibssl3\n"}]
     seen = simulations(apt, required, {"a": "alpha", "b": "beta"})
-    assert seen["a"]["host"] == "alpha" and len(seen["a"]["changes"]["upgraded"]) == 5 and seen["a"]["reboot"]["reboot"]
+    assert seen["a"]["host"] == "alpha" and len(seen["a"]["changes"]["upgraded"]) == 32 and seen["a"]["reboot"]["reboot"]
     assert seen["b"]["changes"]["upgraded"] == [] and seen["b"]["reboot"] == {
         "reboot": True, "needed": True, "why": "/run/reboot-required is there (libssl3)", "packages": []}
     assert simulations(apt, required, {"a": "alpha", "b": "beta"}, mode="never")["b"]["reboot"]["reboot"] is False
