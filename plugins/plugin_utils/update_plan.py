@@ -14,12 +14,16 @@ import re
 
 from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import boot_mark
 
-# Packages whose upgrade means a reboot: the kernel, the C library and init (everything runs on them),
-# and the cluster stack with its libraries (its daemons would go on running the old code). Patterns
-# as fnmatch matches them against the package name without its architecture.
+# Packages whose upgrade means a reboot: the kernel, the C library and init with systemd's libraries
+# (everything runs on them; libudev1 is held by daemons such as multipathd and lvm2's), and the cluster stack
+# with its libraries, corosync's client libraries among them (Pacemaker's daemons and sbd link them): the
+# daemons would go on running the old code. Patterns as fnmatch matches them against the package name without
+# its architecture. libcpg and libsam take a digit: libcpg* would also match giza's libcpgplot0, libsam*
+# libsamplerate0, opensaml's libsaml12 and ncbi-vdb's libsam-extract3.
 REBOOT_PACKAGES = (
     "linux-image-*", "libc6", "systemd", "libsystemd0", "dbus",
-    "corosync", "libcorosync-common*", "libknet*", "libnozzle*", "libqb*",
+    "corosync", "libcorosync-common*", "libcpg[0-9]*", "libcmap*", "libquorum*", "libvotequorum*", "libcfg*",
+    "libsam[0-9]*", "libknet*", "libnozzle*", "libqb*", "libudev1",
     "pacemaker", "pacemaker-*", "libpacemaker*", "libcib*", "libcrmcluster*", "libcrmcommon*", "libcrmservice*",
     "liblrmd*", "libpe-rules*", "libpe-status*", "libstonithd*",
     "drbd-utils", "sbd",

@@ -62,7 +62,8 @@ def test_a_real_upgrade_of_a_systemd_library_reboots(fixture_text):
     assert history_upgrades(fixture_text("apt_history_bookworm.txt"), "2025-06-24  14:36:25") == dict(
         (p["name"], (p["from"], p["to"])) for p in changes["upgraded"])
     decision = reboot_decision(changes)
-    assert decision == {"reboot": True, "needed": True, "why": "libsystemd0 upgraded", "packages": ["libsystemd0"]}
+    assert decision == {"reboot": True, "needed": True, "why": "libsystemd0, libudev1 upgraded",
+                        "packages": ["libsystemd0", "libudev1"]}
 
 
 POINT_RELEASE = "apt_simulate_trixie_dist_upgrade_point_release.txt"
@@ -103,10 +104,15 @@ def test_a_point_release_simulation_reads_as_apt_get_lists_it_and_reboots(fixtur
     decision = reboot_decision(changes)
     assert decision["reboot"] is True and decision["needed"] is True
     assert decision["packages"] == [
-        "libc6", "systemd", "libsystemd0", "libcorosync-common4", "corosync", "libcrmcommon68", "libpe-rules51",
-        "libcib54", "libcrmservice53", "libstonithd56", "liblrmd52", "libpe-status56", "libpacemaker30",
-        "pacemaker-cli-utils", "pacemaker-common", "pacemaker-resource-agents", "libcrmcluster53", "pacemaker"]
+        "libc6", "systemd", "libsystemd0", "libcorosync-common4", "libcfg7", "libcmap4", "libcpg4", "libquorum5",
+        "libvotequorum8", "corosync", "libcrmcommon68", "libpe-rules51", "libcib54", "libcrmservice53",
+        "libstonithd56", "liblrmd52", "libpe-status56", "libpacemaker30", "pacemaker-cli-utils", "pacemaker-common",
+        "pacemaker-resource-agents", "libcrmcluster53", "pacemaker", "libudev1"]
     assert decision["why"] == "%s upgraded" % ", ".join(decision["packages"])
+    # corosync's libraries are corosync's version, libudev1 systemd's: the source packages that were set back
+    assert set((by_name[n]["from"], by_name[n]["to"]) for n in (
+        "libcfg7", "libcmap4", "libcpg4", "libquorum5", "libvotequorum8")) == {("3.1.9-2", "3.1.9-2+deb13u1")}
+    assert (by_name["libudev1"]["from"], by_name["libudev1"]["to"]) == ("257.9-1~deb13u1", "257.13-1~deb13u1")
     # nginx and openssl alone do not reboot the node
     alone = dict(changes, upgraded=[p for p in changes["upgraded"] if p["name"].startswith(("nginx", "openssl", "libssl"))])
     assert [p["name"] for p in alone["upgraded"]] == [
@@ -188,10 +194,30 @@ def test_an_upgrade_outside_the_list_does_not_reboot_unless_asked_for(fixture_te
 
 
 @pytest.mark.parametrize("name", ["corosync", "pacemaker", "pacemaker-cli-utils", "libcrmcommon34", "libknet1t64",
-                                  "drbd-utils", "systemd", "libc6", "linux-image-6.12.48+deb13-amd64", "sbd"])
+                                  "drbd-utils", "systemd", "libc6", "linux-image-6.12.48+deb13-amd64", "sbd",
+                                  "libsam4", "libudev1"])
 def test_the_stack_kernel_libc_and_init_need_a_reboot(name):
     changes = {"upgraded": [{"name": name, "arch": None, "from": "1", "to": "2"}], "installed": [], "removed": []}
     assert reboot_decision(changes)["reboot"] is True
+
+
+def test_an_upgrade_of_only_a_corosync_library_reboots(fixture_text):
+    """A corosync client library upgraded alone (update_packages naming it, or corosync held back): the running
+    Pacemaker daemons and sbd keep the old library until the node restarts. The packages and versions are
+    apt's, from the point release simulation."""
+    changes = apt_changes(fixture_text(POINT_RELEASE))
+    for name in ("libcpg4", "libcmap4", "libquorum5", "libvotequorum8", "libcfg7"):
+        alone = dict(changes, upgraded=[p for p in changes["upgraded"] if p["name"] == name])
+        assert alone["upgraded"] == [{"name": name, "arch": None, "from": "3.1.9-2", "to": "3.1.9-2+deb13u1"}]
+        assert reboot_decision(alone, mode="auto") == {
+            "reboot": True, "needed": True, "why": "%s upgraded" % name, "packages": [name]}
+
+
+@pytest.mark.parametrize("name", ["libcpgplot0", "libsamplerate0", "libsaml12", "libsam-extract3"])
+def test_packages_named_like_corosync_libraries_do_not_reboot(name):
+    """giza's libcpgplot0, libsamplerate's, opensaml's and ncbi-vdb's libraries are no part of the stack."""
+    changes = {"upgraded": [{"name": name, "arch": None, "from": "1", "to": "2"}], "installed": [], "removed": []}
+    assert reboot_decision(changes)["reboot"] is False
 
 
 def test_inputs():
