@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import (
     apt_changes, input_errors, plan, plan_lines, reboot_decision, rebooted_between, rejoined, removal_refusal,
-    report_lines, rescue, simulations, start_refusals, statuses_by_host)
+    report_lines, rescue, simulations, start_refusals, statuses_by_host, work)
 
 
 def update_input_errors(packages, reboot_command, probe_url, reboot_patterns):
@@ -36,6 +36,7 @@ class FilterModule(object):
             "update_input_errors": update_input_errors,
             "update_refusals": start_refusals,
             "update_plan": plan,
+            "update_work": work,
             "update_plan_lines": plan_lines,
             "update_removal_refusal": removal_refusal,
             "update_apt_changes": apt_changes,

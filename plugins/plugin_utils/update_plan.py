@@ -177,14 +177,16 @@ def _movable(status):
     return dict((gid, g) for gid, g in sorted((status.get("groups") or {}).items()) if g.get("kind") != "clone")
 
 
-def plan(status, hosts, switchover=True):
+def plan(status, hosts, switchover=True, work=None):
     """The order and the switchovers, from one node's cluster_status of an available pair.
 
     hosts: {cluster node name: inventory host}, in inventory order. The node that runs no group (the
     standby) goes first; with groups on both nodes, the one with fewer. Before a node is updated every
     group leaves it in one controlled switchover to the other node; with an active/standby pair that
-    is one switchover, before the second node. Returns {order, steps: [{node, host, move: {groups,
-    from, to} or None}], end: {group: node}, stop_before: node or None, refused: why or None}.
+    is one switchover, before the second node. work: the nodes that get anything (packages or a reboot),
+    None before apt was asked; a node with nothing to get is left alone, and no group moves off it.
+    Returns {order, steps: [{node, host, skip, move: {groups, from, to} or None}], run: the steps that
+    run, end: {group: node}, stop_before: node or None, refused: why or None}.
     switchover=False stops before the first step that needs one (refused when the first step does).
     """
     groups = _movable(status)
@@ -192,24 +194,37 @@ def plan(status, hosts, switchover=True):
     on = dict((node, [gid for gid, g in groups.items() if node in (g.get("nodes") or [])]) for node in nodes)
     first = min(nodes, key=lambda n: len(on[n]))
     second = [n for n in nodes if n != first][0]
-    steps = [
-        {"node": first, "host": hosts[first],
-         "move": {"groups": on[first], "from": first, "to": second} if on[first] else None},
-        {"node": second, "host": hosts[second],
-         "move": {"groups": sorted(set(on[first] + on[second])), "from": second, "to": first}
-         if on[first] or on[second] else None},
-    ]
+    where = dict((gid, node) for node in nodes for gid in on[node])
+    steps = []
+    for node, other in ((first, second), (second, first)):
+        skip = work is not None and node not in work
+        leaving = sorted(gid for gid, at in where.items() if at == node) if not skip else []
+        steps.append({"node": node, "host": hosts[node], "skip": skip,
+                      "move": {"groups": leaving, "from": node, "to": other} if leaving else None})
+        for gid in leaving:
+            where[gid] = other
+    runnable = [step for step in steps if not step["skip"]]
     stop_before, refused = None, None
     if not switchover:
-        needing = [s["node"] for s in steps if s["move"]]
+        needing = [step["node"] for step in runnable if step["move"]]
         if needing:
             stop_before = needing[0]
-        if stop_before == first:
+        if runnable and stop_before == runnable[0]["node"]:
             refused = ("both nodes run groups (%s on %s, %s on %s): updating either one moves groups, and "
                        "update_switchover is false" % (", ".join(on[first]), first, ", ".join(on[second]), second))
-    run = steps if stop_before is None else steps[:[s["node"] for s in steps].index(stop_before)]
-    return {"order": [first, second], "steps": steps, "run": run, "end": dict((gid, first) for gid in groups),
+    run = runnable if stop_before is None else runnable[:[step["node"] for step in runnable].index(stop_before)]
+    end = dict((gid, node) for node in nodes for gid in on[node])
+    for step in run:
+        for gid in (step["move"] or {}).get("groups", []):
+            end[gid] = step["move"]["to"]
+    return {"order": [first, second], "steps": steps, "run": run, "end": end,
             "stop_before": stop_before, "refused": refused}
+
+
+def work(simulations):
+    """The nodes that get anything from the update: packages, or a reboot."""
+    return sorted(node for node, sim in simulations.items()
+                  if changed_anything(sim.get("changes") or {}) or (sim.get("reboot") or {}).get("reboot"))
 
 
 def simulations(apt_results, reboot_required_results, hosts, mode="auto", patterns=None):
@@ -255,8 +270,13 @@ def plan_lines(the_plan, simulations):
     steps = dict((s["node"], s) for s in the_plan["steps"])
     lines = ["Rolling update, one node at a time: %s first (%s), then %s." % (
         first, "it runs no group" if not steps[first]["move"] else "it runs fewer groups", second)]
+    if not the_plan["run"] and the_plan["stop_before"] is None:
+        lines.append("Nothing to do: neither node has a package to upgrade or a reboot to take; no group moves.")
     for node in the_plan["order"]:
         step = steps[node]
+        if step.get("skip"):
+            lines.append("%s: nothing to upgrade and no reboot; left alone (no group moves off it)." % node)
+            continue
         if step["move"]:
             if the_plan["stop_before"] == node:
                 lines.append("STOP before %s: update_switchover is false, so %s is not moved and %s is not updated."
@@ -280,9 +300,11 @@ def plan_lines(the_plan, simulations):
         else:
             lines.append("%s: %s; %s:" % (node, _counts(changes), _reboot_words(sim["reboot"], future=True)))
             lines += _package_lines(changes)
-    if the_plan["stop_before"] is None and the_plan["end"]:
+    moved = [step for step in the_plan["run"] if step["move"]]
+    if the_plan["stop_before"] is None and moved:
+        ends = sorted(set(the_plan["end"].values()))
         lines.append("At the end the groups run on %s and stay there (failover.yml moves them back, with one more "
-                     "short interruption)." % first)
+                     "short interruption)." % ", ".join(ends))
     return lines
 
 
@@ -293,13 +315,13 @@ def _reboot_words(decision, future=False):
 
 
 def removal_refusal(simulations, allow):
-    """Why the update must not run because apt would remove packages, or None."""
+    """Why the update must not run because apt would remove packages, or ''."""
     if allow:
-        return None
+        return ""
     removing = ["%s: %s" % (node, _names(sim["changes"]["removed"])) for node, sim in sorted(simulations.items())
                 if sim.get("changes") and sim["changes"]["removed"]]
     if not removing:
-        return None
+        return ""
     return ("apt would remove packages (%s). Nothing was changed; look at apt-get -s dist-upgrade on the node, "
             "and run again with update_allow_removals=true if that is what you want" % "; ".join(removing))
 

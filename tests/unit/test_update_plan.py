@@ -17,7 +17,7 @@ import pytest
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.health import groups_of
 from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import (
-    apt_changes, input_errors, plan, plan_lines, reboot_decision, rejoined, removal_refusal, report_lines, rescue,
+    apt_changes, input_errors, plan, plan_lines, reboot_decision, rejoined, removal_refusal, report_lines, rescue, work,
     start_refusals)
 
 
@@ -256,11 +256,41 @@ def test_the_standby_goes_first_and_the_one_switchover_comes_before_the_active_n
     the_plan = plan(status, {"node1": "node1", "node2": "node2"})
     assert the_plan["order"] == ["node2", "node1"]
     assert the_plan["steps"] == [
-        {"node": "node2", "host": "node2", "move": None},
-        {"node": "node1", "host": "node1", "move": {"groups": ["services"], "from": "node1", "to": "node2"}}]
+        {"node": "node2", "host": "node2", "skip": False, "move": None},
+        {"node": "node1", "host": "node1", "skip": False, "move": {"groups": ["services"], "from": "node1", "to": "node2"}}]
     assert the_plan["end"] == {"services": "node2"} and the_plan["stop_before"] is None and the_plan["refused"] is None
     held = plan(status, {"node1": "node1", "node2": "node2"}, switchover=False)
     assert held["stop_before"] == "node1" and held["refused"] is None
+
+
+def test_a_node_with_nothing_to_get_is_left_alone_and_no_group_moves_off_it(fixture_text):
+    status = _status(fixture_text, "crm_mon_p3_group_healthy.xml", "node1")
+    hosts = {"node1": "node1", "node2": "node2"}
+    current = apt_changes(fixture_text(NOTHING_TO_DO))
+    point = apt_changes(fixture_text(POINT_RELEASE))
+    nothing = {"node1": {"changes": current, "reboot": reboot_decision(current)},
+               "node2": {"changes": current, "reboot": reboot_decision(current)}}
+    assert work(nothing) == []
+    idle = plan(status, hosts, work=work(nothing))
+    assert idle["run"] == [] and idle["end"] == {"services": "node1"}
+    assert "Nothing to do: neither node has a package to upgrade or a reboot to take; no group moves." in plan_lines(
+        idle, nothing)
+    assert not any(line.startswith("SWITCHOVER") for line in plan_lines(idle, nothing))
+    # Only the standby gets something: it is updated, the service never moves.
+    standby_only = dict(nothing, node2={"changes": point, "reboot": reboot_decision(point)})
+    assert work(standby_only) == ["node2"]
+    the_plan = plan(status, hosts, work=work(standby_only))
+    assert [s["node"] for s in the_plan["run"]] == ["node2"] and the_plan["run"][0]["move"] is None
+    assert the_plan["end"] == {"services": "node1"}
+    lines = plan_lines(the_plan, standby_only)
+    assert "node1: nothing to upgrade and no reboot; left alone (no group moves off it)." in lines
+    assert not any(line.startswith(("SWITCHOVER", "At the end")) for line in lines)
+    # Only the active node: the one switchover still comes first; update_reboot=always makes both work.
+    active_only = dict(nothing, node1={"changes": point, "reboot": reboot_decision(point)})
+    assert [s["move"] for s in plan(status, hosts, work=work(active_only))["run"]] == [
+        {"groups": ["services"], "from": "node1", "to": "node2"}]
+    always = dict((n, {"changes": current, "reboot": reboot_decision(current, "always")}) for n in hosts)
+    assert work(always) == ["node1", "node2"]
 
 
 def test_groups_on_both_nodes_move_twice_and_without_switchovers_nothing_can_start():
@@ -310,9 +340,10 @@ def test_removals_stop_the_update_unless_allowed(fixture_text):
     simulations = {"node2": {"changes": sim}, "node1": {"changes": apt_changes(fixture_text(NOTHING_TO_DO))}}
     assert removal_refusal(simulations, allow=False).startswith(
         "apt would remove packages (node2: postfix). Nothing was changed")
-    assert removal_refusal(simulations, allow=True) is None
-    assert removal_refusal({"node1": {"changes": apt_changes("")}}, allow=False) is None
-    assert removal_refusal({"node1": {"changes": apt_changes(fixture_text(POINT_RELEASE))}}, allow=False) is None
+    # '' rather than None: an assert task templates its fail_msg also when it passes.
+    assert removal_refusal(simulations, allow=True) == ""
+    assert removal_refusal({"node1": {"changes": apt_changes("")}}, allow=False) == ""
+    assert removal_refusal({"node1": {"changes": apt_changes(fixture_text(POINT_RELEASE))}}, allow=False) == ""
 
 
 def test_back_means_stack_quorum_and_online(fixture_text):

@@ -12,6 +12,8 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from conftest import cluster_status, run_playbook, wait_until
 
 testinfra_hosts = ["node1"]
@@ -29,6 +31,13 @@ def group_node(node):
 def standby_nodes(node):
     root = ET.fromstring(node.check_output("crm_mon --one-shot --output-as=xml"))
     return sorted(n.get("name") for n in root.findall("nodes/node") if n.get("standby") == "true")
+
+
+def fence_events(node):
+    """The fencing actions the cluster remembers (its history is shared by both nodes and kept across a restart
+    of one of them)."""
+    root = ET.fromstring(node.check_output("stonith_admin --history '*' --output-as=xml"))
+    return [(e.get("action"), e.get("target"), e.get("completed")) for e in root.iter("fence_event")]
 
 
 def boot_marks(nodes):
@@ -86,6 +95,24 @@ def test_check_mode_says_what_would_happen_and_changes_nothing(node1, node2, tmp
     assert group_node(node1) == active and boot_marks(nodes) == marks and standby_nodes(node1) == []
 
 
+def test_with_nothing_to_upgrade_nothing_moves_and_no_node_restarts(node1, node2, tmp_path):
+    """The bed's nodes are built from the mirror's current packages: apt has nothing for them, and an update
+    run that finds nothing to do must not interrupt the service for nothing."""
+    nodes = {"node1": node1, "node2": node2}
+    pending = dict((name, [line for line in host.check_output("apt-get -s dist-upgrade").splitlines()
+                           if line.startswith("Inst ")]) for name, host in nodes.items())
+    if any(pending.values()):
+        pytest.skip("the mirror has upgrades for the bed's nodes today: %s" % pending)
+    active = group_node(node1)
+    marks = boot_marks(nodes)
+    rc, output, report = update(report=str(tmp_path / "update.json"))
+    assert rc == 0, output[-3000:]
+    assert "Nothing to do: neither node has a package to upgrade or a reboot to take; no group moves." in output
+    assert "SWITCHOVER" not in output
+    assert report["nodes"] == [] and report["switchovers"] == []
+    assert group_node(node1) == active and boot_marks(nodes) == marks and standby_nodes(node1) == []
+
+
 def test_refused_unless_the_pair_is_available(node1, tmp_path):
     active = group_node(node1)
     standby = "node2" if active == "node1" else "node1"
@@ -110,6 +137,7 @@ def test_rolling_update_moves_the_service_once_and_reboots_both_nodes(node1, nod
     active = group_node(node1)
     standby = "node2" if active == "node1" else "node1"
     marks = boot_marks(nodes)
+    fenced_before = fence_events(node1)
     client = Client()
     client.start()
     try:
@@ -140,6 +168,8 @@ def test_rolling_update_moves_the_service_once_and_reboots_both_nodes(node1, nod
     assert cluster_status(node1)["nodes"] == {"node1": True, "node2": True}
     assert standby_nodes(node1) == []
     assert group_node(node1) == standby
+    # every restart was the update's own: the cluster fenced nobody
+    assert fence_events(node1) == fenced_before
 
     # the service moved once, and answered except during that switchover
     served = [p[3] for p in client.probes if p[2]]
