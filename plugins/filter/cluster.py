@@ -24,6 +24,7 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
     fence_device_errors,
     fence_properties,
     member_errors,
+    metrics_errors,
     node_list,
     property_errors,
     sbd_device_paths,
@@ -55,6 +56,7 @@ def cluster_input_errors(members, fence_devices, outage_tolerance, allow_no_fenc
     errors.extend(start_delay_errors(start_delay))
     names = [m.get("node_name") for m in members]
     errors.extend(fence_device_errors(fence_devices, names, bool(allow_no_fencing)))
+    errors.extend(metrics_errors(members))
     return errors
 
 

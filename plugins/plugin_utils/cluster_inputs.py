@@ -88,6 +88,43 @@ def member_errors(members):
     return errors
 
 
+def metrics_address(value):
+    """(address, port) of a listen address written ADDRESS:PORT or [IPv6]:PORT; None when it is not one."""
+    text = str(value or "").strip()
+    if text.startswith("["):
+        address, sep, port = text[1:].partition("]:")
+    else:
+        address, sep, port = text.rpartition(":")
+    addr = _ip(address) if sep else None
+    if addr is None or not port.isdigit() or not 0 < int(port) < 65536 or (":" in address and not text.startswith("[")):
+        return None
+    return str(addr), int(port)
+
+
+def metrics_errors(members):
+    """Problems with each member's metrics_address (empty: no exporter on that node)."""
+    errors = []
+    for member in members:
+        raw = member.get("metrics_address")
+        if not raw:
+            continue
+        parsed = metrics_address(raw)
+        if parsed is None:
+            errors.append("%s: cluster_metrics_address %r is not ADDRESS:PORT (for example 10.0.0.11:9664, "
+                          "[fd00::11]:9664)" % (member["host"], raw))
+            continue
+        addr = ipaddress.ip_address(parsed[0])
+        if addr.is_unspecified:
+            errors.append("%s: cluster_metrics_address %s would publish the metrics on every address of the node; "
+                          "name one (the network your Prometheus scrapes from)" % (member["host"], raw))
+            continue
+        known = member.get("addresses")
+        if known is not None and not addr.is_loopback and str(addr) not in set(str(_ip(a)) for a in known if _ip(a)):
+            errors.append("%s: cluster_metrics_address %s is not an address of this host (it has: %s)"
+                          % (member["host"], raw, ", ".join(sorted(known)) or "none"))
+    return errors
+
+
 def cluster_name_errors(name):
     if not isinstance(name, str) or not _CLUSTER_NAME.match(name):
         return ["cluster_name %r is not a valid cluster name: 1 to 32 letters, digits, '-' or '_', "

@@ -308,3 +308,22 @@ def test_properties_must_be_a_mapping():
 def test_the_one_host_message_names_what_to_change():
     message = member_errors(PAIR[:1])[0]
     assert "cluster_members" not in message and "twonode_pair" in message
+
+
+def test_metrics_listen_on_one_address_of_the_node():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import metrics_address, metrics_errors
+    assert metrics_address("10.213.10.11:9664") == ("10.213.10.11", 9664)
+    assert metrics_address("[fd00::11]:9664") == ("fd00::11", 9664)
+    for bad in ("10.213.10.11", "10.213.10.11:", "10.213.10.11:99999", "host.example:9664", "fd00::11:9664", ":9664"):
+        assert metrics_address(bad) is None, bad
+    node = {"host": "node1", "addresses": ["10.213.10.11", "10.213.20.11"]}
+    assert metrics_errors([dict(node, metrics_address="")]) == []
+    assert metrics_errors([dict(node, metrics_address="10.213.10.11:9664")]) == []
+    assert metrics_errors([dict(node, metrics_address="127.0.0.1:9664")]) == []
+    assert metrics_errors([dict(node, metrics_address="0.0.0.0:9664")]) == [
+        "node1: cluster_metrics_address 0.0.0.0:9664 would publish the metrics on every address of the node; "
+        "name one (the network your Prometheus scrapes from)"]
+    assert metrics_errors([dict(node, metrics_address="10.9.9.9:9664")]) == [
+        "node1: cluster_metrics_address 10.9.9.9:9664 is not an address of this host (it has: 10.213.10.11, 10.213.20.11)"]
+    assert metrics_errors([dict(node, metrics_address="fd00::11:9664")])[0].startswith(
+        "node1: cluster_metrics_address 'fd00::11:9664' is not ADDRESS:PORT")

@@ -2,6 +2,8 @@
 import json
 import re
 import tempfile
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -103,3 +105,37 @@ def test_a_fence_device_aimed_at_another_machine_fails_the_deploy_before_any_cha
         output[-3000:]
     assert config_fingerprint(host) == before
     assert "twonode-elsewhere" not in host.check_output("cibadmin --query --scope resources")
+
+
+ADDRESSES = {"node1": ("10.213.10.11", "10.213.20.11"), "node2": ("10.213.10.12", "10.213.20.12")}
+
+
+def _scrape(address):
+    with urllib.request.urlopen("http://%s:9664/metrics" % address, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_metrics_are_served_on_the_service_address_only(host):
+    """Prometheus scrapes each node's exporter (cluster_metrics_address: ring0 address, port 9664) and sees
+    the pair as it is: both nodes online, quorate; the replication network does not serve them."""
+    service, replication = ADDRESSES[host.backend.get_hostname()]
+    text = _scrape(service)
+    assert re.search(r"^ha_cluster_corosync_quorate 1$", text, re.M), text[:2000]
+    online = re.findall(r'^ha_cluster_pacemaker_nodes\{[^}]*node="(node[12])"[^}]*status="online"[^}]*\} 1$', text, re.M)
+    assert sorted(online) == ["node1", "node2"], text[:3000]
+    assert re.search(r'^ha_cluster_pacemaker_resources\{[^}]*resource="services-vip1"', text, re.M), text[:3000]
+    with pytest.raises(urllib.error.URLError):
+        _scrape(replication)
+    assert host.service("ha_cluster_exporter").is_enabled
+
+
+def test_metrics_on_every_address_are_refused_before_any_change(host):
+    if host.backend.get_hostname() != "node1":
+        pytest.skip("one run of site.yml for the pair")
+    before = config_fingerprint(host)
+    result = run_playbook("-e", "cluster_metrics_address=0.0.0.0:9664")
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "cluster_metrics_address 0.0.0.0:9664 would publish the metrics on every address of the node" in output, \
+        output[-3000:]
+    assert config_fingerprint(host) == before
