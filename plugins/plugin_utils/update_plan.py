@@ -23,7 +23,7 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import boot_
 REBOOT_PACKAGES = (
     "linux-image-*", "libc6", "systemd", "libsystemd0", "dbus",
     "corosync", "libcorosync-common*", "libcpg[0-9]*", "libcmap*", "libquorum*", "libvotequorum*", "libcfg*",
-    "libsam[0-9]*", "libknet*", "libnozzle*", "libqb*", "libudev1",
+    "libsam[0-9]*", "libknet*", "libnozzle*", "libqb[0-9]*", "libudev1",
     "pacemaker", "pacemaker-*", "libpacemaker*", "libcib*", "libcrmcluster*", "libcrmcommon*", "libcrmservice*",
     "liblrmd*", "libpe-rules*", "libpe-status*", "libstonithd*",
     "drbd-utils", "sbd",

@@ -213,9 +213,10 @@ def test_an_upgrade_of_only_a_corosync_library_reboots(fixture_text):
             "reboot": True, "needed": True, "why": "%s upgraded" % name, "packages": [name]}
 
 
-@pytest.mark.parametrize("name", ["libcpgplot0", "libsamplerate0", "libsaml12", "libsam-extract3"])
+@pytest.mark.parametrize("name", ["libcpgplot0", "libsamplerate0", "libsaml12", "libsam-extract3", "libqbscore1.24",
+                                  "libqbsscriptengine1.24"])
 def test_packages_named_like_corosync_libraries_do_not_reboot(name):
-    """giza's libcpgplot0, libsamplerate's, opensaml's and ncbi-vdb's libraries are no part of the stack."""
+    """giza's libcpgplot0, libsamplerate's, opensaml's, ncbi-vdb's and Qbs's libraries are no part of the stack."""
     changes = {"upgraded": [{"name": name, "arch": None, "from": "1", "to": "2"}], "installed": [], "removed": []}
     assert reboot_decision(changes)["reboot"] is False
 
