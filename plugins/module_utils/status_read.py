@@ -58,12 +58,7 @@ def transition_problem(node, dc):
 
 def stack_not_installed():
     """The status of a node without Pacemaker (before the packages go on): a stack that does not run."""
-    problem = "Pacemaker is not installed on this node"
-    return dict(verdict="down", reasons=[problem], settle_problems=[problem], stack_running=False,
-                local_node=socket.gethostname(), quorate=False, dc=None, pacemaker_version=None,
-                mixed_version=False, nodes={}, links=[], resources=[], groups={}, failures=[], fail_counts=[],
-                fence_devices=[], fence_history=[], bans=[], drbd=[],
-                maintenance={"cluster": False, "nodes": [], "standby": [], "unmanaged": []})
+    return describe(None, None, [], socket.gethostname(), None, ["Pacemaker is not installed on this node"])
 
 
 def read_status(node, drbd=True, settle_groups=(), idle=False, pair=False):
@@ -83,19 +78,22 @@ def read_status(node, drbd=True, settle_groups=(), idle=False, pair=False):
         links = None
     drbd_volumes = node.drbd() if drbd else []
     local_node = (node.name() if status is not None else None) or socket.gethostname()
-    names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
-                       if str(n.get("id", "")).isdigit())
     fence_gaps = unfenceable(node, status) if status is not None else None
-    result_verdict, reasons = verdict(status, links, drbd_volumes, names_by_id, fence_gaps)
     # A stopped stack is one more reason to wait.
-    if status is None:
-        unsettled = [stack_problem]
-    else:
+    unsettled = [stack_problem]
+    if status is not None:
         unsettled = pair_problems(status) if pair else []
         unsettled += settle_problems(status, settle_groups)
         if idle:
             unsettled += [p for p in [transition_problem(node, status["dc"])] if p]
+    return describe(status, links, drbd_volumes, local_node, fence_gaps, unsettled)
 
+
+def describe(status, links, drbd_volumes, local_node, fence_gaps, unsettled):
+    """cluster_status's return values from what the node's tools said (status None: the stack does not answer)."""
+    names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
+                       if str(n.get("id", "")).isdigit())
+    result_verdict, reasons = verdict(status, links, drbd_volumes, names_by_id, fence_gaps)
     stack_running = status is not None
     status = status or NO_STATUS
     groups = dict((key, {"members": g["members"], "nodes": sorted(g["nodes"]), "running": g["running"],
