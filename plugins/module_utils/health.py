@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.twonode.ha.plugins.module_utils.corosync import links_down
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import arbitrator_problems, links_down
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import stonith_resources, unsettled
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import drbd_problems
 
@@ -84,12 +84,13 @@ def ban_problems(status):
     return [describe_ban(ban) for ban in status.get("bans", []) if ban["resource"] not in fence_devices]
 
 
-def verdict(status, links=None, drbd=None, node_id_names=None, unfenceable=None):
+def verdict(status, links=None, drbd=None, node_id_names=None, unfenceable=None, arbitrator=None):
     """status: parse_crm_mon() output or None when the local stack does not answer.
 
     links: parse_cfgtool_status() output or None; drbd: parsed DRBD volumes;
     node_id_names: {corosync node id: node name} to name links; unfenceable: nodes that no started
-    fence device can fence (fence_check.unfenceable_nodes), None when not known.
+    fence device can fence (fence_check.unfenceable_nodes), None when not known; arbitrator:
+    corosync.arbitrator_state()'s shape, None when not known.
     """
     if status is None:
         return DOWN, ["the cluster stack is not running on this node; it cannot tell whether the "
@@ -121,6 +122,8 @@ def verdict(status, links=None, drbd=None, node_id_names=None, unfenceable=None)
     for link, nodeid, state in links_down(links) if links else []:
         peer = (node_id_names or {}).get(nodeid, "node id %s" % nodeid)
         reasons.append("corosync link %s to %s is %s" % (link, peer, state))
+    if arbitrator:
+        reasons.extend(arbitrator_problems(arbitrator))
     reasons.extend(drbd_problems(drbd or []))
     for failure in status["failures"]:
         reasons.append("failed action %s on %s%s" % (failure["operation"], failure["node"],
@@ -162,6 +165,9 @@ def status_lines(status):
     for link in status["links"]:
         peers = ", ".join("%s %s" % item for item in sorted(link["peers"].items()) if item[1] != "localhost")
         lines.append("  link %s %-15s %s" % (link["link"], link["address"], peers))
+    arbitrator = status.get("arbitrator") or {}
+    if arbitrator.get("configured"):
+        lines.append("arbitrator: %s" % ("votes for this partition" if arbitrator["voting"] else "CASTS NO VOTE"))
     lines.append("drbd:" + ("" if status["drbd"] else " none"))
     for vol in status["drbd"]:
         sync = " %.1f%%" % vol["sync_percent"] if vol.get("sync_percent") is not None else ""

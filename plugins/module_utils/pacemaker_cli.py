@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import xml.etree.ElementTree as ET
 
-from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import parse_cfgtool_status, parse_quorumtool_status
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import parse_crm_mon
 from ansible_collections.twonode.ha.plugins.module_utils.drbd import (
     SPLIT_BRAIN_DIR,
@@ -109,6 +109,15 @@ class Node(object):
             return parse_cfgtool_status(out)
         except ValueError as exc:
             raise NodeError("cannot read corosync-cfgtool's output: %s" % exc)
+
+    def quorum(self):
+        """Votequorum as this node sees it (corosync.parse_quorumtool_status's shape). corosync-quorumtool exits
+        2 when the partition has no quorum: that is an answer too."""
+        out = self.ask(["corosync-quorumtool", "-s"], ok=(0, 2))[1]
+        try:
+            return parse_quorumtool_status(out)
+        except ValueError as exc:
+            raise NodeError("cannot read corosync-quorumtool's output: %s" % exc)
 
     def drbd(self):
         """The DRBD volumes on this node (drbd.py's shape, split brains marked), [] when the DRBD

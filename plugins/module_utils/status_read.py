@@ -13,6 +13,7 @@ __metaclass__ = type
 import re
 import socket
 
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import arbitrator_state
 from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import stonith_resources
 from ansible_collections.twonode.ha.plugins.module_utils.fence_check import stonith_devices, unfenceable_nodes
 from ansible_collections.twonode.ha.plugins.module_utils.health import (
@@ -76,6 +77,10 @@ def read_status(node, drbd=True, settle_groups=(), idle=False, pair=False):
         links = node.links()
     except NodeError:
         links = None
+    try:
+        quorum = node.quorum()
+    except NodeError:
+        quorum = None
     drbd_volumes = node.drbd() if drbd else []
     local_node = (node.name() if status is not None else None) or socket.gethostname()
     fence_gaps = unfenceable(node, status) if status is not None else None
@@ -86,14 +91,16 @@ def read_status(node, drbd=True, settle_groups=(), idle=False, pair=False):
         unsettled += settle_problems(status, settle_groups)
         if idle:
             unsettled += [p for p in [transition_problem(node, status["dc"])] if p]
-    return describe(status, links, drbd_volumes, local_node, fence_gaps, unsettled)
+    return describe(status, links, drbd_volumes, local_node, fence_gaps, unsettled, quorum)
 
 
-def describe(status, links, drbd_volumes, local_node, fence_gaps, unsettled):
-    """cluster_status's return values from what the node's tools said (status None: the stack does not answer)."""
+def describe(status, links, drbd_volumes, local_node, fence_gaps, unsettled, quorum=None):
+    """cluster_status's return values from what the node's tools said (status None: the stack does not answer;
+    quorum None: corosync-quorumtool did not answer)."""
     names_by_id = dict((int(n["id"]), name) for name, n in (status or {}).get("nodes", {}).items()
                        if str(n.get("id", "")).isdigit())
-    result_verdict, reasons = verdict(status, links, drbd_volumes, names_by_id, fence_gaps)
+    arbitrator = arbitrator_state(quorum)
+    result_verdict, reasons = verdict(status, links, drbd_volumes, names_by_id, fence_gaps, arbitrator)
     stack_running = status is not None
     status = status or NO_STATUS
     groups = dict((key, {"members": g["members"], "nodes": sorted(g["nodes"]), "running": g["running"],
@@ -114,6 +121,7 @@ def describe(status, links, drbd_volumes, local_node, fence_gaps, unsettled):
         mixed_version=status["mixed_version"],
         nodes=status["nodes"],
         links=link_list,
+        arbitrator=arbitrator,
         resources=status["resources"],
         groups=groups,
         failures=status["failures"],

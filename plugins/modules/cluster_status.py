@@ -194,6 +194,29 @@ links:
         - The link's state per node, keyed by node name (the corosync node id when Pacemaker does not name it).
         - V(localhost) for this node, V(connected), V(disconnected), or what corosync printed.
       type: dict
+arbitrator:
+  description:
+    - The arbitrator (corosync's quorum device, C(corosync-qdevice) talking to C(corosync-qnetd)) as this node's
+      corosync sees it, from C(corosync-quorumtool -s).
+    - While it is configured but casts no vote, RV(verdict) is V(degraded) with the reason.
+  returned: always
+  type: dict
+  sample: {"configured": true, "voting": true, "votes": 1, "nodes": {"node1": {"alive": true, "voting": true}}}
+  contains:
+    configured:
+      description: Whether corosync's configuration has a quorum device (V(false) also when corosync does not answer).
+      type: bool
+    voting:
+      description: Whether the device's vote counts now.
+      type: bool
+    votes:
+      description: The votes the device casts now.
+      type: int
+    nodes:
+      description:
+        - Per node name, whether its C(corosync-qdevice) runs (C(alive)) and whether the arbitrator votes for it (C(voting)).
+        - Empty when no device is configured.
+      type: dict
 resources:
   description: Every resource, fence devices and the members of groups and clones included (a clone's instances each once).
   returned: always

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The container test bed: two systemd nodes on a service and a replication network,
-# plus a fencing endpoint (podman's Docker-compatible API behind mutual TLS) that
+# The container test bed: two systemd nodes on a service and a replication network, a third
+# small container on the service network that serves as the pair's arbitrator (corosync-qnetd,
+# used when the inventory names it), plus a fencing endpoint (podman's Docker-compatible API behind mutual TLS) that
 # fence_docker inside the nodes uses to power-cycle its peer.
 #
 #   containers.sh up       build the node image if needed, start the bed (idempotent)
@@ -8,6 +9,7 @@
 #   containers.sh status   what is running
 #   containers.sh image    build (or reuse) the node image only
 #   containers.sh kill N   pull the plug on node N (SIGKILL of its container; fencing starts it again)
+#   containers.sh kill arbiter / start arbiter   the arbitrator's power cut, and its power back
 #   containers.sh restart N   a clean reboot of node N (its systemd shuts down, the container starts again)
 #
 # TWONODE_DEBIAN=trixie (Debian 13, the default) or bookworm (Debian 12) picks the nodes' release.
@@ -18,6 +20,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STATE=${TWONODE_BED_STATE:-/var/lib/twonode-bed/containers}
 PREFIX=twonode
 NODES=(node1 node2)
+ARBITER=arbiter                   # at .13 on the service network only; it needs no replication link
 SVC_NET=$PREFIX-svc
 REPL_NET=$PREFIX-repl
 SVC_PREFIX=10.213.10
@@ -32,6 +35,7 @@ log() { printf '[bed] %s\n' "$*" >&2; }
 
 node_index() {
   local i
+  if [ "$1" = "$ARBITER" ]; then echo 13; return 0; fi
   for i in "${!NODES[@]}"; do
     if [ "${NODES[$i]}" = "$1" ]; then echo $((i + 11)); return 0; fi
   done
@@ -80,15 +84,16 @@ make_ssh_key() {
 }
 
 start_node() {
-  local node=$1 image=$2 idx
+  local node=$1 image=$2 idx networks
   idx=$(node_index "$node")
   if podman container exists "$PREFIX-$node"; then
     podman start "$PREFIX-$node" >/dev/null
     return
   fi
+  networks=(--network "$SVC_NET:ip=$SVC_PREFIX.$idx")
+  [ "$node" = "$ARBITER" ] || networks+=(--network "$REPL_NET:ip=$REPL_PREFIX.$idx")
   # /proc/sys is read-only inside: the sysctl the resources role sets on servers is set here.
-  podman run -d --name "$PREFIX-$node" --hostname "$node" \
-    --network "$SVC_NET:ip=$SVC_PREFIX.$idx" --network "$REPL_NET:ip=$REPL_PREFIX.$idx" \
+  podman run -d --name "$PREFIX-$node" --hostname "$node" "${networks[@]}" \
     --cap-add NET_ADMIN --cap-add SYS_ADMIN --systemd=always \
     --sysctl net.ipv4.ip_nonlocal_bind=1 --sysctl net.ipv6.ip_nonlocal_bind=1 \
     -v "$STATE/ssh/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
@@ -122,12 +127,18 @@ start_alarm_receiver() {
   fi
 }
 
-wait_for_ssh() {
-  local node=$1 idx deadline
+bed_ssh() {
+  local node=$1 idx
   idx=$(node_index "$node")
+  shift
+  ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=3 \
+    -i "$STATE/ssh/id_ed25519" "root@$SVC_PREFIX.$idx" "$@"
+}
+
+wait_for_ssh() {
+  local node=$1 deadline
   deadline=$((SECONDS + 120))
-  until ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=3 \
-      -i "$STATE/ssh/id_ed25519" "root@$SVC_PREFIX.$idx" true 2>/dev/null; do
+  until bed_ssh "$node" true 2>/dev/null; do
     [ $SECONDS -lt $deadline ] || { log "$node: no SSH after 120 s"; podman logs --tail 30 "$PREFIX-$node" >&2 || true; return 1; }
     sleep 1
   done
@@ -153,12 +164,14 @@ cmd_up() {
   make_certificates
   ensure_network "$SVC_NET" "$SVC_PREFIX"
   ensure_network "$REPL_NET" "$REPL_PREFIX"
-  for node in "${NODES[@]}"; do start_node "$node" "$image"; done
+  for node in "${NODES[@]}" "$ARBITER"; do start_node "$node" "$image"; done
   # The bridge (and so the fencing address) exists once a container is attached to it.
   start_fence_endpoint
   start_alarm_receiver
-  for node in "${NODES[@]}"; do wait_for_ssh "$node"; done
-  log "bed is up ($(cat "$STATE/release")): ${NODES[*]} on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT, alarms to http://$FENCE_ADDR:$ALARM_PORT ($STATE/alarms.jsonl)"
+  for node in "${NODES[@]}" "$ARBITER"; do wait_for_ssh "$node"; done
+  # The arbitrator shares the nodes' image: it runs no cluster stack of its own.
+  bed_ssh "$ARBITER" systemctl disable --now --quiet corosync pacemaker
+  log "bed is up ($(cat "$STATE/release")): ${NODES[*]} and the arbitrator $ARBITER ($SVC_PREFIX.13) on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT, alarms to http://$FENCE_ADDR:$ALARM_PORT ($STATE/alarms.jsonl)"
 }
 
 stop_pidfile() {
@@ -173,7 +186,7 @@ cmd_down() {
   stop_pidfile "$STATE/fence-tls.pid"
   stop_pidfile "$STATE/alarm-receiver.pid"
   stop_pidfile "$STATE/podman-api.pid"
-  for node in "${NODES[@]}"; do podman rm -f -t 5 "$PREFIX-$node" >/dev/null 2>&1 || true; done
+  for node in "${NODES[@]}" "$ARBITER"; do podman rm -f -t 5 "$PREFIX-$node" >/dev/null 2>&1 || true; done
   podman network rm -f "$SVC_NET" "$REPL_NET" >/dev/null 2>&1 || true
   rm -rf "$STATE"
   log "bed is down"
@@ -189,9 +202,18 @@ cmd_status() {
 
 cmd_kill() {
   local node=${1:-}
-  case " ${NODES[*]} " in *" $node "*) ;; *) echo "usage: $0 kill ${NODES[*]// /|}" >&2; exit 2 ;; esac
+  case " ${NODES[*]} $ARBITER " in *" $node "*) ;; *) echo "usage: $0 kill ${NODES[*]// /|}|$ARBITER" >&2; exit 2 ;; esac
   podman kill --signal KILL "$PREFIX-$node" >/dev/null
   log "$node: power cut"
+}
+
+cmd_start() {
+  # Power back for a container nothing fences (the arbitrator); returns once it answers SSH.
+  local node=${1:-}
+  [ "$node" = "$ARBITER" ] || { echo "usage: $0 start $ARBITER" >&2; exit 2; }
+  podman start "$PREFIX-$node" >/dev/null
+  wait_for_ssh "$node"
+  log "$node: started"
 }
 
 cmd_restart() {
@@ -208,8 +230,9 @@ case "${1:-}" in
   up) cmd_up ;;
   kill) cmd_kill "${2:-}" ;;
   restart) cmd_restart "${2:-}" ;;
+  start) cmd_start "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   image) write_containers_conf; "$HERE/node-image.sh" >/dev/null ;;
-  *) echo "usage: $0 up|down|status|image|kill NODE|restart NODE" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|image|kill NODE|restart NODE|start $ARBITER" >&2; exit 2 ;;
 esac

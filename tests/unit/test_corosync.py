@@ -1,6 +1,12 @@
 import pytest
 
-from ansible_collections.twonode.ha.plugins.module_utils.corosync import links_down, parse_cfgtool_status
+from ansible_collections.twonode.ha.plugins.module_utils.corosync import (
+    arbitrator_problems,
+    arbitrator_state,
+    links_down,
+    parse_cfgtool_status,
+    parse_quorumtool_status,
+)
 
 
 def test_both_links_connected(fixture_text):
@@ -23,3 +29,44 @@ def test_a_link_down_is_named(fixture_text):
 def test_not_cfgtool_output():
     with pytest.raises(ValueError, match="Local node ID"):
         parse_cfgtool_status("Could not initialize corosync configuration API error 2")
+
+
+def test_quorumtool_two_node_pair_has_no_device(fixture_text):
+    quorum = parse_quorumtool_status(fixture_text("quorumtool_two_node_trixie.txt"))
+    assert quorum["flags"] == ["2Node", "Quorate", "WaitForAll"] and quorum["device"] is None
+    assert quorum["members"] == [{"nodeid": 1, "votes": 1, "qdevice": None, "name": "node1", "local": True},
+                                 {"nodeid": 2, "votes": 1, "qdevice": None, "name": "node2", "local": False}]
+    assert arbitrator_state(quorum)["configured"] is False
+
+
+def test_quorumtool_with_the_arbitrator_counts_its_vote(fixture_text):
+    quorum = parse_quorumtool_status(fixture_text("quorumtool_qdevice_voting_trixie.txt"))
+    assert (quorum["expected_votes"], quorum["total_votes"], quorum["quorum"]) == (3, 3, 2)
+    assert quorum["device"] == {"votes": 1, "configured_votes": 1}
+    assert quorum["members"][1] == {"nodeid": 2, "votes": 1, "qdevice": ["A", "V", "NMW"], "name": "node2", "local": False}
+    assert arbitrator_problems(arbitrator_state(quorum)) == []
+
+
+def test_an_arbitrator_gone_keeps_its_configured_vote_and_casts_none(fixture_text):
+    quorum = parse_quorumtool_status(fixture_text("quorumtool_qdevice_unreachable_trixie.txt"))
+    assert quorum["device"] == {"votes": 0, "configured_votes": 1} and quorum["total_votes"] == 2
+    state = arbitrator_state(quorum)
+    assert state["voting"] is False and state["nodes"]["node1"] == {"alive": True, "voting": False}
+
+
+def test_a_removed_device_with_qdevice_stopped_is_not_configured(fixture_text):
+    quorum = parse_quorumtool_status(fixture_text("quorumtool_qdevice_removed_trixie.txt"))
+    assert quorum["device"] == {"votes": 0, "configured_votes": 0}
+    assert [m["qdevice"] for m in quorum["members"]] == [["NR"], ["NA", "NV", "NMW"]]
+    assert arbitrator_state(quorum) == {"configured": False, "voting": False, "votes": 0, "nodes": {}}
+
+
+def test_a_qdevice_daemon_that_died_is_named():
+    state = {"configured": True, "voting": True, "votes": 1,
+             "nodes": {"node1": {"alive": True, "voting": True}, "node2": {"alive": False, "voting": False}}}
+    assert arbitrator_problems(state) == ["corosync-qdevice does not run on node node2"]
+
+
+def test_quorumtool_text_that_is_not_its_output_is_refused():
+    with pytest.raises(ValueError):
+        parse_quorumtool_status("Cannot initialize QUORUM service\n")

@@ -18,6 +18,7 @@ def status_of(fake_node, fixture_text, run_module, proc_drbd):
         answers = {
             CRM_MON: (0, fixture_text(crm_mon), ""),
             CFGTOOL: (0, fixture_text(cfgtool), ""),
+            "corosync-quorumtool -s": (0, fixture_text("quorumtool_two_node_trixie.txt"), ""),
             "crm_node --name": (0, "node1\n", ""),
             "cibadmin --query --scope resources": (0, cib[cib.index("<resources>"):cib.index("</resources>") + 12], ""),
             "drbdadm sh-resources": (0, "r0\n", ""),

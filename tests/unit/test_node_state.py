@@ -178,6 +178,7 @@ def _status_node(fake_node, fixture_text, crm_mon, **answers):
     commands = {
         CRM_MON: (0, fixture_text(crm_mon), ""),
         "corosync-cfgtool -s": (0, fixture_text("cfgtool_both_links.txt"), ""),
+        "corosync-quorumtool -s": (0, fixture_text("quorumtool_two_node_trixie.txt"), ""),
         "crm_node --name": (0, "node1\n", ""),
         "cibadmin --query --scope resources": (0, "<resources/>", ""),
     }
@@ -190,7 +191,7 @@ def test_the_pair_status_tells_the_roles_there_is_nothing_to_wait_for(host_files
         "crmadmin --quiet --status node1": (0, fixture_text("crmadmin_status_p3_idle_stdout.txt"),
                                             fixture_text("crmadmin_status_p3_idle_stderr.txt"))})
     result = run_module(node_state, node, {"status": {"settle_groups": ["services"], "idle": True, "pair": True}})
-    assert node.calls == [CRM_MON, "corosync-cfgtool -s", "crm_node --name", "cibadmin --query --scope resources",
+    assert node.calls == [CRM_MON, "corosync-cfgtool -s", "corosync-quorumtool -s", "crm_node --name", "cibadmin --query --scope resources",
                           "crmadmin --quiet --status node1"]
     status = result["status"]
     assert status["settle_problems"] == [] and status["stack_running"] is True and status["quorate"] is True
