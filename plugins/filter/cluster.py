@@ -17,6 +17,8 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_identity import
     identity_digest,
 )
 from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
+    arbitrator_errors,
+    namesakes,
     authkey_source,
     cluster_name_errors,
     fence_agent_packages,
@@ -65,6 +67,8 @@ class FilterModule(object):
         return {
             "duration_ms": _duration_ms,
             "cluster_input_errors": cluster_input_errors,
+            "cluster_arbitrator_errors": arbitrator_errors,
+            "cluster_namesakes": namesakes,
             "fence_agent_packages": fence_agent_packages,
             "fence_cib_objects": fence_cib_objects,
             "fence_properties": fence_properties,

@@ -125,6 +125,46 @@ def metrics_errors(members):
     return errors
 
 
+def arbitrator_errors(arbitrator, pair_hosts, arbitrator_hosts, address, port, ping, cluster_name, namesakes):
+    """Problems with the pair's arbitrator ('' for none).
+
+    pair_hosts: this pair's inventory names; arbitrator_hosts: the ha_arbitrator group; namesakes: other
+    inventory hosts that are cluster nodes with this cluster_name. qnetd tells the clusters it serves apart
+    by their names only: two pairs of one name would share a vote and be taken for one cluster."""
+    if not arbitrator:
+        return []
+    errors = []
+    if arbitrator in pair_hosts:
+        errors.append("cluster_arbitrator %s is a node of this pair; the arbitrator must be a third host" % arbitrator)
+    elif arbitrator not in arbitrator_hosts:
+        errors.append("cluster_arbitrator %s is not a host of the ha_arbitrator group (it has: %s)"
+                      % (arbitrator, ", ".join(arbitrator_hosts) or "no host"))
+    if not address or not re.match(r"^[A-Za-z0-9:.-]+$", str(address)):
+        errors.append("cluster_arbitrator_address %r is not a host name or an address" % (address,))
+    elif _ip(address) is not None and _ip(address).is_unspecified:
+        errors.append("cluster_arbitrator_address %s is not an address the nodes can reach" % address)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        errors.append("cluster_arbitrator_port %r is not a TCP port" % (port,))
+    if not isinstance(ping, list) or any(_ip(addr) is None for addr in ping):
+        errors.append("cluster_arbitrator_ping must be a list of IP addresses (each node pings them before the "
+                      "arbitrator decides a split), not %r" % (ping,))
+    if namesakes:
+        errors.append("hosts %s are nodes of another cluster named %s: pairs that share an arbitrator need "
+                      "cluster names of their own (set cluster_name)" % (", ".join(sorted(namesakes)), cluster_name))
+    return errors
+
+
+def namesakes(hostvars, hosts, cluster_name, default_name="twonode"):
+    """Which of hosts are cluster nodes (they have cluster_ring0_addr) named cluster_name (default_name
+    when they do not set it)."""
+    found = []
+    for host in hosts:
+        host_vars = hostvars.get(host) or {}
+        if "cluster_ring0_addr" in host_vars and host_vars.get("cluster_name", default_name) == cluster_name:
+            found.append(host)
+    return found
+
+
 def cluster_name_errors(name):
     if not isinstance(name, str) or not _CLUSTER_NAME.match(name):
         return ["cluster_name %r is not a valid cluster name: 1 to 32 letters, digits, '-' or '_', "
@@ -373,11 +413,11 @@ def fence_properties(fencing, race_delay, sbd_watchdog_timeout=None):
     if not fencing:
         return properties
     delays_ms = duration_ms(race_delay, allow_zero=True) + tie_break_ms(race_delay) if race_delay else 0
-    if delays_ms:
-        properties["priority-fencing-delay"] = str(race_delay)
+    # Set also when there is none (an arbitrator decides splits): a delay set earlier must not stay behind.
+    properties["priority-fencing-delay"] = str(race_delay) if delays_ms else "0"
     if sbd_watchdog_timeout:
         properties["stonith-timeout"] = "%ds" % sbd_stonith_timeout(sbd_watchdog_timeout, delays_ms)
-    elif delays_ms:
+    else:
         properties["stonith-timeout"] = "%ds" % (60 + -(-delays_ms // 1000))
     return properties
 

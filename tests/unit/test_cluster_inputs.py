@@ -218,7 +218,8 @@ def test_the_serving_node_wins_the_race_and_the_fencing_timeout_covers_the_delay
     assert fence_properties(True, "5s", 10) == {"stonith-enabled": True, "priority-fencing-delay": "5s",
                                                 "stonith-timeout": "60s"}  # 20 s msgwait + 20 % + 6 s
     assert fence_properties(True, "5s", 30)["stonith-timeout"] == "78s"
-    assert fence_properties(True, "0s") == {"stonith-enabled": True}
+    # No delay (an arbitrator decides splits): one set before is taken back, and the timeout with it.
+    assert fence_properties(True, "0s") == {"stonith-enabled": True, "priority-fencing-delay": "0", "stonith-timeout": "60s"}
     assert fence_properties(False, "5s") == {"stonith-enabled": False}
 
 
