@@ -93,7 +93,9 @@ start_node() {
   networks=(--network "$SVC_NET:ip=$SVC_PREFIX.$idx")
   [ "$node" = "$ARBITER" ] || networks+=(--network "$REPL_NET:ip=$REPL_PREFIX.$idx")
   # /proc/sys is read-only inside: the sysctl the resources role sets on servers is set here.
-  podman run -d --name "$PREFIX-$node" --hostname "$node" "${networks[@]}" \
+  # /dev/shm: podman's 64 MiB is full once corosync-qdevice joins (each libqb IPC connection maps about
+  # 3 MiB there) and corosync's tools then fail with ENOSPC; servers have half their memory.
+  podman run -d --name "$PREFIX-$node" --hostname "$node" "${networks[@]}" --shm-size 256m \
     --cap-add NET_ADMIN --cap-add SYS_ADMIN --systemd=always \
     --sysctl net.ipv4.ip_nonlocal_bind=1 --sysctl net.ipv6.ip_nonlocal_bind=1 \
     -v "$STATE/ssh/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
