@@ -228,6 +228,7 @@ fence_agents:
   elements: str
 """
 
+import io
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -252,8 +253,10 @@ from ansible_collections.twonode.ha.plugins.module_utils.status_read import read
 
 
 def read_text(path):
+    """The file's text as it is (line ends kept: certutil writes PEM with CRLF, and a copy of it compared
+    with its sha1 must match), None when it cannot be read."""
     try:
-        with open(path) as handle:
+        with io.open(path, encoding="utf-8", newline="") as handle:
             return handle.read()
     except (IOError, OSError):
         return None

@@ -226,3 +226,16 @@ def test_the_preload_filter_sits_in_the_filter_file_that_sorts_last():
     files = sorted(name for name in os.listdir(directory) if name.endswith(".py") and name != "__init__.py")
     with open(os.path.join(directory, files[-1])) as handle:
         assert '"preload_filters"' in handle.read(), "move preload_filters to %s" % files[-1]
+
+
+def test_a_file_read_keeps_its_line_ends(tmp_path):
+    """The arbitrator's CA certificate (certutil's PEM) ends its lines with CRLF: the copy the nodes' enrollment
+    mark holds is compared by its sha1, so the text read must be the file's exactly (it was read with LF once,
+    and the second run after an arbitrator's install enrolled both nodes again)."""
+    from ansible_collections.twonode.ha.plugins.module_utils.node_state import file_facts, sha1_text
+    from ansible_collections.twonode.ha.plugins.modules.node_state import read_text
+    ca = tmp_path / "qnetd-cacert.crt"
+    ca.write_bytes(b"Certificate:\n    Data:\n-----BEGIN CERTIFICATE-----\r\nMIIC\r\n-----END CERTIFICATE-----\n")
+    text = read_text(str(ca))
+    assert "\r\n" in text and sha1_text(text) == file_facts(str(ca))["sha1"]
+    assert read_text(str(tmp_path / "missing")) is None

@@ -3,6 +3,9 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -12,6 +15,7 @@ from bedtools import REPO, check_release, cluster_status, wait_until  # noqa: E4
 from bedtools import run_playbook as _run_playbook  # noqa: E402
 
 BED_STATE = "/var/lib/twonode-bed/containers"
+URL = "http://10.213.10.100/"
 
 
 def run_playbook(*args, inventory=None, playbook="site.yml"):
@@ -61,3 +65,23 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if os.path.basename(str(item.fspath)) in RELEASE_INDEPENDENT:
             item.add_marker(skip)
+
+
+class Client(threading.Thread):
+    """Fetches the service address every 0.25 s: (started, finished, answered, served_by) per probe."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.probes = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            started = time.time()
+            try:
+                with urllib.request.urlopen(URL, timeout=1) as response:
+                    response.read()
+                    self.probes.append((started, time.time(), True, response.headers.get("X-Served-By")))
+            except Exception:  # any failure to answer is an outage
+                self.probes.append((started, time.time(), False, None))
+            self.stop.wait(max(0.0, 0.25 - (time.time() - started)))

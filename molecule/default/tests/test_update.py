@@ -7,18 +7,14 @@ machine fetches the service address all along; the service must answer except du
 """
 import json
 import os
-import threading
-import time
-import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import cluster_status, run_playbook, wait_until
+from conftest import Client, cluster_status, run_playbook, wait_until
 
 testinfra_hosts = ["node1"]
 
-URL = "http://10.213.10.100/"
 
 
 def group_node(node):
@@ -43,26 +39,6 @@ def fence_events(node):
 def boot_marks(nodes):
     """PID 1's start time per node (a container keeps the host's boot id; a restart gives a new PID 1)."""
     return dict((name, host.check_output("cut -d' ' -f22 /proc/1/stat")) for name, host in nodes.items())
-
-
-class Client(threading.Thread):
-    """Fetches the service address every 0.25 s: (started, finished, answered, served_by) per probe."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.probes = []
-        self.stop = threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            started = time.time()
-            try:
-                with urllib.request.urlopen(URL, timeout=1) as response:
-                    response.read()
-                    self.probes.append((started, time.time(), True, response.headers.get("X-Served-By")))
-            except Exception:  # any failure to answer is an outage
-                self.probes.append((started, time.time(), False, None))
-            self.stop.wait(max(0.0, 0.25 - (time.time() - started)))
 
 
 def update(*args, report):

@@ -1,0 +1,183 @@
+"""The arbitrator (corosync-qnetd on the bed's third container) added to the running pair and removed again,
+as an administrator does it: site.yml with and without inventories/testbed/arbitrator.yml. A client on this
+machine fetches the service address all along.
+
+In between, what it is for: the arbitrator killed (the pair runs on, degraded, nothing moves), a split of the
+two nodes (the side with the arbitrator's vote serves and fences the other at once) and a power cut of the
+serving node (taken over without the fence race delay)."""
+import os
+import re
+import time
+import xml.etree.ElementTree as ET
+
+from conftest import REPO, Client, cluster_status, podman, run_playbook, wait_until
+
+testinfra_hosts = ["node1"]
+
+ARBITRATOR_INVENTORY = os.path.join(REPO, "inventories/testbed/arbitrator.yml")
+BED = os.path.join(REPO, "tests/bed/containers.sh")
+RING_ADDRESSES = {"node1": ["10.213.10.11", "10.213.20.11"], "node2": ["10.213.10.12", "10.213.20.12"]}
+
+
+def with_arbitrator(*args):
+    return run_playbook("-i", ARBITRATOR_INVENTORY, *args)
+
+
+def bed(*args):
+    import subprocess
+    subprocess.run(["bash", BED] + list(args), check=True, capture_output=True, text=True)
+
+
+def quorum(host):
+    """corosync-quorumtool -s's flags and the quorum device's line ('' without one)."""
+    out = host.check_output("corosync-quorumtool -s")
+    flags = re.search(r"^Flags:\s+(.*)$", out, re.MULTILINE).group(1).split()
+    device = [line.strip() for line in out.splitlines() if line.strip().startswith("0 ") and "Qdevice" in line]
+    return flags, device[0] if device else ""
+
+
+def votes_for_both(nodes):
+    return all("Qdevice" in quorum(h)[0] and quorum(h)[1].split()[:2] == ["0", "1"] for h in nodes.values())
+
+
+def group_node(node):
+    nodes = {n for rid, r in cluster_status(node)["resources"].items() if rid.startswith("services-")
+             for n in r["nodes"]}
+    return nodes.pop() if len(nodes) == 1 else None
+
+
+def fence_events(node):
+    root = ET.fromstring(node.check_output("stonith_admin --history '*' --output-as=xml"))
+    return [(e.get("action"), e.get("target"), e.get("delegate"), e.get("completed")) for e in root.iter("fence_event")]
+
+
+def both_online(node):
+    status = cluster_status(node)
+    return all(status["nodes"].values()) and len(status["nodes"]) == 2 and group_node(node)
+
+
+def other(name):
+    return "node2" if name == "node1" else "node1"
+
+
+def outage_seconds(client, since):
+    """From `since` to the first answer after the last failed probe (0 when none failed)."""
+    failed = [p for p in client.probes if p[0] >= since and not p[2]]
+    if not failed:
+        return 0.0
+    answered = [p for p in client.probes if p[0] > failed[-1][0] and p[2]]
+    return (answered[0][1] if answered else time.time()) - since
+
+
+def test_adding_the_arbitrator_keeps_the_service_up(node1, node2):
+    nodes = {"node1": node1, "node2": node2}
+    assert quorum(node1)[0] == ["2Node", "Quorate", "WaitForAll"]
+    client = Client()
+    client.start()
+    try:
+        result = with_arbitrator()
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        wait_until("the arbitrator votes for both nodes", lambda: votes_for_both(nodes), timeout=60)
+    finally:
+        client.stop.set()
+        client.join()
+    failed = [p for p in client.probes if not p[2]]
+    assert client.probes and not failed, "%d of %d requests failed while the arbitrator was added" % (len(failed), len(client.probes))
+    for host in nodes.values():
+        conf = host.file("/etc/corosync/corosync.conf").content_string
+        assert "two_node" not in conf and "algorithm: ffsplit" in conf and "host: 10.213.10.13" in conf
+        assert host.service("corosync-qdevice").is_running and host.service("corosync-qdevice").is_enabled
+    # With only the arbitrator's side able to fence, no race delay is left.
+    assert node1.check_output("crm_attribute --query --name priority-fencing-delay --quiet") == "0"
+    again = with_arbitrator()
+    assert again.returncode == 0 and re.search(r"node1\s+: ok=\d+\s+changed=0 ", again.stdout), again.stdout[-2000:]
+    assert re.search(r"node2\s+: ok=\d+\s+changed=0 ", again.stdout), again.stdout[-2000:]
+    status = run_playbook("-i", ARBITRATOR_INVENTORY, playbook="status.yml")
+    assert "arbitrator: votes for this partition" in status.stdout and "verdict: available" in status.stdout
+
+
+def test_the_arbitrator_lost_degrades_the_pair_and_moves_nothing(node1, node2):
+    nodes = {"node1": node1, "node2": node2}
+    serving, fenced_before = group_node(node1), fence_events(node1)
+    client = Client()
+    client.start()
+    bed("kill", "arbiter")
+    try:
+        wait_until("both nodes see the arbitrator's vote gone",
+                   lambda: all(quorum(h)[1].split()[:3] == ["0", "0", "Qdevice"] for h in nodes.values()), timeout=60)
+        status = run_playbook("-i", ARBITRATOR_INVENTORY, playbook="status.yml")
+        text = " ".join(status.stdout.split())
+        assert "verdict: degraded" in text and "the arbitrator casts no vote" in text and "CASTS NO VOTE" in text, text[-2000:]
+        # Both nodes together still hold 2 of 3 votes: the pair stays quorate and serves on.
+        assert all("Quorate" in quorum(h)[0] for h in nodes.values())
+        time.sleep(5)
+        assert group_node(node1) == serving and fence_events(node1) == fenced_before
+    finally:
+        bed("start", "arbiter")
+        wait_until("the arbitrator votes again", lambda: votes_for_both(nodes), timeout=90)
+        client.stop.set()
+        client.join()
+    assert client.probes and all(p[2] for p in client.probes), "the service stopped while the arbitrator was away"
+
+
+def test_a_split_is_won_by_the_side_with_the_vote_and_nobody_waits(node1, node2):
+    """Both links between the nodes cut (blackhole routes on node2), each still reaching the arbitrator:
+    ffsplit gives the vote to node1 (the lower node id); node2, without quorum, stops and is fenced at once."""
+    nodes = {"node1": node1, "node2": node2}
+    fenced_before = len(fence_events(node1))
+    routes = " ".join("ip route add blackhole %s/32;" % a for a in RING_ADDRESSES["node1"])
+    unroutes = " ".join("ip route del blackhole %s/32;" % a for a in RING_ADDRESSES["node1"])
+    node2.run("systemd-run --collect --quiet --unit=twonode-test-split sh -c '%s sleep 20; %s'" % (routes, unroutes))
+    started = time.time()
+    wait_until("node1 fences node2", lambda: len(fence_events(node1)) > fenced_before, timeout=60, interval=1)
+    event = fence_events(node1)[fenced_before:][0]
+    assert event[:3] == ("reboot", "node2", "node1"), event
+    assert group_node(node1) in ("node1", None)
+    wait_until("the pair is whole again with the group on node1",
+               lambda: both_online(node1) == "node1" and votes_for_both(nodes), timeout=180)
+    journal = node1.check_output("journalctl --since=@%d --no-pager -u pacemaker" % int(started - 1))
+    assert "Delaying 'reboot'" not in journal, "a fence delay was applied with the arbitrator deciding"
+
+
+def test_power_cut_of_the_serving_node_is_taken_over_without_delay(node1, node2):
+    nodes = {"node1": node1, "node2": node2}
+    figures = []
+    for dummy in range(2):  # both directions
+        wait_until("the pair is whole", lambda: both_online(node1) and votes_for_both(nodes), timeout=180)
+        serving = group_node(node1)
+        survivor = nodes[other(serving)]
+        client = Client()
+        client.start()
+        time.sleep(1)
+        cut = time.time()
+        bed("kill", serving)
+        try:
+            wait_until("the survivor serves", lambda: group_node(survivor) == other(serving), timeout=60, interval=1)
+            wait_until("the service answers", lambda: any(p[2] and p[0] > cut for p in client.probes), timeout=30, interval=0.5)
+        finally:
+            client.stop.set()
+            client.join()
+        figures.append("%s -> %s %.1f s" % (serving, other(serving), outage_seconds(client, cut)))
+        journal = survivor.check_output("journalctl --since=@%d --no-pager -u pacemaker" % int(cut - 1))
+        assert "Delaying 'reboot'" not in journal, "the survivor waited before fencing: %s" % figures[-1]
+    print("power cut of the serving node with the arbitrator, service again after: " + "; ".join(figures))
+
+
+def test_removing_the_arbitrator_keeps_the_service_up(node1, node2):
+    nodes = {"node1": node1, "node2": node2}
+    wait_until("the pair is whole", lambda: both_online(node1) and votes_for_both(nodes), timeout=180)
+    client = Client()
+    client.start()
+    try:
+        result = run_playbook()
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    finally:
+        client.stop.set()
+        client.join()
+    failed = [p for p in client.probes if not p[2]]
+    assert client.probes and not failed, "%d of %d requests failed while the arbitrator was removed" % (len(failed), len(client.probes))
+    for host in nodes.values():
+        assert quorum(host) == (["2Node", "Quorate", "WaitForAll"], "")
+        assert not host.service("corosync-qdevice").is_running and not host.service("corosync-qdevice").is_enabled
+    assert node1.check_output("crm_attribute --query --name priority-fencing-delay --quiet") == "5s"
+    assert podman("inspect", "--format", "{{.State.Running}}", "twonode-arbiter") == "true"
