@@ -5,7 +5,8 @@ cluster_status latency beside crm_mon --output-as=xml on the same node (both thr
 crm_mon alone on the node), the detection floor the corosync settings imply (token + consensus),
 controlled switchover times, and hard kill -> service answering again over --kills power-offs
 (drill.yml's cascade_power_off, which on a bed with DRBD also checks fsck and every acknowledged
-write). The beds run one after the other (they need both cores); each bed is left down at the end.
+write), per direction (which node was cut); on a bed with an arbitrator inventory, the same power-offs again
+with the arbitrator added to the running pair (no fence race delay then). The beds run one after the other (they need both cores); each bed is left down at the end.
 Each bed is measured on each Debian release in --releases (TWONODE_DEBIAN for the bed scripts), so
 Debian 13 and 12 are side by side in one table.
 
@@ -30,7 +31,7 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BEDS = {
     "containers": {"script": "tests/bed/containers.sh", "inventory": "inventories/testbed/hosts.yml",
-                   "cluster": "testbed", "node": "node1",
+                   "arbitrator_inventory": "inventories/testbed/arbitrator.yml", "cluster": "testbed", "node": "node1",
                    "ssh": ["-i", "/var/lib/twonode-bed/containers/ssh/id_ed25519", "root@10.213.10.11"]},
     "vms": {"script": "tests/bed/vms.sh", "inventory": "inventories/vmbed/hosts.yml", "cluster": "vmbed",
             "node": "vm1", "ssh": ["-i", "/var/lib/twonode-bed/vms/ssh/id_ed25519", "-p", "2221", "root@127.0.0.1"]},
@@ -68,10 +69,11 @@ def spread(values):
         min(values), statistics.median(values), max(values), len(values))
 
 
-def drills(bed, names, count):
+def drills(bed, names, count, inventories=()):
     spec = BEDS[bed]
     state = "/tmp/twonode-bench-%s" % bed
-    must(["ansible-playbook", "-i", spec["inventory"], "playbooks/drill.yml", "-e", "drill_confirm=" + spec["cluster"],
+    extra = [arg for inventory in inventories for arg in ("-i", inventory)]
+    must(["ansible-playbook", "-i", spec["inventory"]] + extra + ["playbooks/drill.yml", "-e", "drill_confirm=" + spec["cluster"],
           "-e", json.dumps({"drill_list": names, "drill_cascade_count": count, "drill_state_dir": state})],
          "drill.yml " + ",".join(names), timeout=5400)
     with open(os.path.join(state, "results.json")) as handle:
@@ -158,8 +160,29 @@ def bench(bed, args, baseline=None):
     print("[%s] %d hard kills" % (bed, args.kills), flush=True)
     kills = drills(bed, ["cascade_power_off"], args.kills)["drills"][0]
     figures["kills"], figures["kills_detail"] = kills["samples"], kills["detail"]
+    figures["kills_by_victim"] = by_victim(kills)
+    if spec.get("arbitrator_inventory"):
+        print("[%s] the arbitrator added; %d hard kills" % (bed, args.kills), flush=True)
+        must(["ansible-playbook", "-i", spec["inventory"], "-i", spec["arbitrator_inventory"], "playbooks/site.yml"],
+             "site.yml with the arbitrator")
+        kills = drills(bed, ["cascade_power_off"], args.kills, [spec["arbitrator_inventory"]])["drills"][0]
+        figures["arbitrated_kills_by_victim"] = by_victim(kills)
+        figures["arbitrated_kills_detail"] = kills["detail"]
     must(["bash", spec["script"], "down"], "bed down")
     return figures
+
+
+def by_victim(drill):
+    """{node cut: [seconds until the service answered again]} from cascade_power_off's measured figures."""
+    found = {}
+    for victim, seconds in zip(drill["measured"]["victims"], drill["measured"]["service_back_after"]):
+        if isinstance(seconds, (int, float)):
+            found.setdefault(victim, []).append(seconds)
+    return found
+
+
+def directions(kills):
+    return "; ".join("%s cut: %s" % (victim, spread(seconds)) for victim, seconds in sorted(kills.items()))
 
 
 def report(results, baseline=None):
@@ -183,6 +206,8 @@ def report(results, baseline=None):
          lambda f: "%.1f s (%d + %d ms)" % ((f["token"] + f["consensus"]) / 1000.0, f["token"], f["consensus"])),
         ("controlled switchover", lambda f: spread(f["switchovers"])),
         ("hard kill -> service answers", lambda f: spread(f["kills"])),
+        ("  by direction, no arbitrator", lambda f: directions(f["kills_by_victim"])),
+        ("  by direction, with the arbitrator", lambda f: directions(f["arbitrated_kills_by_victim"])),
     ]
     width = max(len(r[0]) for r in rows)
     print()
@@ -194,6 +219,8 @@ def report(results, baseline=None):
     for column, figures in results.items():
         if "kills_detail" in figures:
             print("%s cascade: %s" % (column, figures["kills_detail"]))
+        if "arbitrated_kills_detail" in figures:
+            print("%s cascade with the arbitrator: %s" % (column, figures["arbitrated_kills_detail"]))
 
 
 def _has_figures(render, figures):
