@@ -70,3 +70,12 @@ def test_a_qdevice_daemon_that_died_is_named():
 def test_quorumtool_text_that_is_not_its_output_is_refused():
     with pytest.raises(ValueError):
         parse_quorumtool_status("Cannot initialize QUORUM service\n")
+
+
+@pytest.mark.parametrize("release", ["trixie", "bookworm"])
+def test_quorumtool_reads_the_same_on_both_releases(fixture_text, release):
+    """corosync 3.1.9 (Debian 13) and 3.1.7 (Debian 12), qdevice 3.0.3 on both: captured on each bed."""
+    pair = parse_quorumtool_status(fixture_text("quorumtool_two_node_%s.txt" % release))
+    assert pair["flags"] == ["2Node", "Quorate", "WaitForAll"] and arbitrator_state(pair)["configured"] is False
+    voting = arbitrator_state(parse_quorumtool_status(fixture_text("quorumtool_qdevice_voting_%s.txt" % release)))
+    assert voting["configured"] and voting["voting"] and sorted(voting["nodes"]) == ["node1", "node2"]

@@ -130,8 +130,10 @@ def test_a_split_is_won_by_the_side_with_the_vote_and_nobody_waits(node1, node2)
     unroutes = " ".join("ip route del blackhole %s/32;" % a for a in RING_ADDRESSES["node1"])
     node2.run("systemd-run --collect --quiet --unit=twonode-test-split sh -c '%s sleep 20; %s'" % (routes, unroutes))
     started = time.time()
-    wait_until("node1 fences node2", lambda: set(fence_events(node1)) - set(fenced_before), timeout=60, interval=1)
-    event = sorted(set(fence_events(node1)) - set(fenced_before))[0]
+    # Pacemaker 2.1.5 lists the action while it runs (no delegate, no completion yet): wait for it to be done.
+    wait_until("node1 fences node2", lambda: [e for e in set(fence_events(node1)) - set(fenced_before) if e[3]],
+               timeout=60, interval=1)
+    event = [e for e in set(fence_events(node1)) - set(fenced_before) if e[3]][0]
     assert event[:3] == ("reboot", "node2", "node1"), event
     assert group_node(node1) in ("node1", None)
     wait_until("the pair is whole again with the group on node1",
