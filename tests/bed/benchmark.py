@@ -6,7 +6,8 @@ crm_mon alone on the node), the detection floor the corosync settings imply (tok
 controlled switchover times, and hard kill -> service answering again over --kills power-offs
 (drill.yml's cascade_power_off, which on a bed with DRBD also checks fsck and every acknowledged
 write), per direction (which node was cut); on a bed with an arbitrator inventory, the same power-offs again
-with the arbitrator added to the running pair (no fence race delay then). The beds run one after the other (they need both cores); each bed is left down at the end.
+with the arbitrator added to the running pair (no fence race delay then). The beds run one after the other
+(they need both cores); each bed is left down at the end.
 Each bed is measured on each Debian release in --releases (TWONODE_DEBIAN for the bed scripts), so
 Debian 13 and 12 are side by side in one table.
 
@@ -73,8 +74,9 @@ def drills(bed, names, count, inventories=()):
     spec = BEDS[bed]
     state = "/tmp/twonode-bench-%s" % bed
     extra = [arg for inventory in inventories for arg in ("-i", inventory)]
-    must(["ansible-playbook", "-i", spec["inventory"]] + extra + ["playbooks/drill.yml", "-e", "drill_confirm=" + spec["cluster"],
-          "-e", json.dumps({"drill_list": names, "drill_cascade_count": count, "drill_state_dir": state})],
+    must(["ansible-playbook", "-i", spec["inventory"]] + extra
+         + ["playbooks/drill.yml", "-e", "drill_confirm=" + spec["cluster"],
+            "-e", json.dumps({"drill_list": names, "drill_cascade_count": count, "drill_state_dir": state})],
          "drill.yml " + ",".join(names), timeout=5400)
     with open(os.path.join(state, "results.json")) as handle:
         return json.load(handle)

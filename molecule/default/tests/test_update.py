@@ -16,7 +16,6 @@ from conftest import Client, cluster_status, run_playbook, wait_until
 testinfra_hosts = ["node1"]
 
 
-
 def group_node(node):
     nodes = {n for rid, r in cluster_status(node)["resources"].items() if rid.startswith("services-")
              for n in r["nodes"]}
