@@ -328,3 +328,42 @@ def test_metrics_listen_on_one_address_of_the_node():
         "node1: cluster_metrics_address 10.9.9.9:9664 is not an address of this host (it has: 10.213.10.11, 10.213.20.11)"]
     assert metrics_errors([dict(node, metrics_address="fd00::11:9664")])[0].startswith(
         "node1: cluster_metrics_address 'fd00::11:9664' is not ADDRESS:PORT")
+
+
+def test_an_arbitrator_must_be_a_third_host_of_its_group():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import arbitrator_errors
+    pair, group = ["node1", "node2"], ["arbiter"]
+    assert arbitrator_errors("", pair, [], "", 5403, [], "testbed", []) == []
+    assert arbitrator_errors("arbiter", pair, group, "10.213.10.13", 5403, ["10.213.10.1"], "testbed", []) == []
+    assert arbitrator_errors("node2", pair, group, "10.213.10.12", 5403, [], "testbed", []) == [
+        "cluster_arbitrator node2 is a node of this pair; the arbitrator must be a third host"]
+    assert arbitrator_errors("qnetd1", pair, group, "qnetd1", 5403, [], "testbed", []) == [
+        "cluster_arbitrator qnetd1 is not a host of the ha_arbitrator group (it has: arbiter)"]
+
+
+@pytest.mark.parametrize("address, port, ping, fragment", [
+    ("0.0.0.0", 5403, [], "not an address the nodes can reach"),
+    ("qnetd host", 5403, [], "is not a host name or an address"),
+    ("10.0.0.9", 70000, [], "is not a TCP port"),
+    ("10.0.0.9", "5403", [], "is not a TCP port"),
+    ("10.0.0.9", 5403, "10.0.0.1", "must be a list of IP addresses"),
+    ("10.0.0.9", 5403, ["gateway"], "must be a list of IP addresses"),
+])
+def test_arbitrator_address_port_and_pings_are_checked(address, port, ping, fragment):
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import arbitrator_errors
+    errors = arbitrator_errors("arbiter", ["node1", "node2"], ["arbiter"], address, port, ping, "testbed", [])
+    assert len(errors) == 1 and fragment in errors[0], errors
+
+
+def test_pairs_that_share_an_arbitrator_need_names_of_their_own():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import arbitrator_errors, namesakes
+    hostvars = {"web1": {"cluster_ring0_addr": "10.1.0.11"}, "web2": {"cluster_ring0_addr": "10.1.0.12"},
+                "db1": {"cluster_ring0_addr": "10.2.0.11", "cluster_name": "db"}, "arbiter": {}}
+    others = ["web1", "web2", "db1", "arbiter"]
+    assert namesakes(hostvars, others, "twonode") == ["web1", "web2"]
+    assert namesakes(hostvars, others, "db") == ["db1"]
+    assert namesakes(hostvars, others, "mail") == []
+    errors = arbitrator_errors("arbiter", ["mail1", "mail2"], ["arbiter"], "10.0.0.9", 5403, [], "twonode",
+                               namesakes(hostvars, others, "twonode"))
+    assert errors == ["hosts web1, web2 are nodes of another cluster named twonode: pairs that share an arbitrator "
+                      "need cluster names of their own (set cluster_name)"]
