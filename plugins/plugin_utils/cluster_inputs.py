@@ -337,9 +337,10 @@ def fence_cib_objects(devices, survivor, race_delay, monitor_interval="60s", mon
         if "pcmk_host_list" not in params and "pcmk_host_map" not in params:
             params["pcmk_host_list"] = " ".join(targets)
         tie_break = "%dms" % tie_break_ms(race_delay)
+        # Always as a per-node map: Pacemaker 3.0's fencer takes a bare value too, but logs
+        # "error: pcmk_delay_base: empty value in mapping" at every fencing.
         if survivor in targets and tie_break_ms(race_delay) and "pcmk_delay_base" not in params:
-            params["pcmk_delay_base"] = tie_break if len(targets) == 1 else \
-                ";".join("%s:%s" % (t, tie_break if t == survivor else "0s") for t in targets)
+            params["pcmk_delay_base"] = ";".join("%s:%s" % (t, tie_break if t == survivor else "0s") for t in targets)
         params, secrets = split_secrets(params, device.get("secret_params") or [])
         resources.append({
             "id": device["name"],

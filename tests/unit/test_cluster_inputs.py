@@ -125,7 +125,8 @@ def test_fence_objects_break_a_tie_for_the_survivor_and_keep_devices_off_their_t
     objects = fence_cib_objects(DEVICES, survivor="node1", race_delay="5s")
     by_id = {r["id"]: r for r in objects["resources"]}
     # A fifth of the race delay: the node that serves (priority-fencing-delay 5 s) wins before it counts.
-    assert by_id["fence-node1"]["params"]["pcmk_delay_base"] == "1000ms"
+    # As a map (node:delay) even for one node: a bare value makes Pacemaker 3.0 log an error at each fencing.
+    assert by_id["fence-node1"]["params"]["pcmk_delay_base"] == "node1:1000ms"
     assert "pcmk_delay_base" not in by_id["fence-node2"]["params"]
     assert by_id["fence-node1"]["params"]["pcmk_host_list"] == "node1"
     assert by_id["fence-node2"]["class"] == "stonith" and by_id["fence-node2"]["type"] == "fence_ipmilan"

@@ -3,8 +3,8 @@ as an administrator does it: site.yml with and without inventories/testbed/arbit
 machine fetches the service address all along.
 
 In between, what it is for: the arbitrator killed (the pair runs on, degraded, nothing moves), a split of the
-two nodes (the side with the arbitrator's vote serves and fences the other at once) and a power cut of the
-serving node (taken over without the fence race delay)."""
+two nodes (the node that serves gets the arbitrator's vote and fences the other at once) and a power cut of
+the serving node (taken over without the fence race delay)."""
 import os
 import re
 import time
@@ -121,25 +121,45 @@ def test_the_arbitrator_lost_degrades_the_pair_and_moves_nothing(node1, node2):
     assert client.probes and all(p[2] for p in client.probes), "the service stopped while the arbitrator was away"
 
 
-def test_a_split_is_won_by_the_side_with_the_vote_and_nobody_waits(node1, node2):
-    """Both links between the nodes cut (blackhole routes on node2), each still reaching the arbitrator:
-    ffsplit gives the vote to node1 (the lower node id); node2, without quorum, stops and is fenced at once."""
-    nodes = {"node1": node1, "node2": node2}
-    fenced_before = fence_events(node1)
-    routes = " ".join("ip route add blackhole %s/32;" % a for a in RING_ADDRESSES["node1"])
-    unroutes = " ".join("ip route del blackhole %s/32;" % a for a in RING_ADDRESSES["node1"])
-    node2.run("systemd-run --collect --quiet --unit=twonode-test-split sh -c '%s sleep 20; %s'" % (routes, unroutes))
+def split(nodes, target):
+    """Both links between the nodes cut on the standby (blackhole routes for 20 s to the ring addresses of
+    target, the node that serves), each node still reaching the arbitrator. Returns the new completed fencing
+    actions, the client's outage and the serving node's pacemaker journal since."""
+    serving, standby = nodes[target], nodes[other(target)]
+    fenced_before = set(fence_events(serving))
+    routes = " ".join("ip route add blackhole %s/32;" % a for a in RING_ADDRESSES[target])
+    unroutes = " ".join("ip route del blackhole %s/32;" % a for a in RING_ADDRESSES[target])
+    client = Client()
+    client.start()
+    time.sleep(1)
     started = time.time()
-    # Pacemaker 2.1.5 lists the action while it runs (no delegate, no completion yet): wait for it to be done.
-    wait_until("node1 fences node2", lambda: [e for e in set(fence_events(node1)) - set(fenced_before) if e[3]],
-               timeout=60, interval=1)
-    event = [e for e in set(fence_events(node1)) - set(fenced_before) if e[3]][0]
-    assert event[:3] == ("reboot", "node2", "node1"), event
-    assert group_node(node1) in ("node1", None)
-    wait_until("the pair is whole again with the group on node1",
-               lambda: both_online(node1) == "node1" and votes_for_both(nodes), timeout=180)
-    journal = node1.check_output("journalctl --since=@%d --no-pager -u pacemaker" % int(started - 1))
-    assert "Delaying 'reboot'" not in journal, "a fence delay was applied with the arbitrator deciding"
+    standby.run("systemd-run --collect --quiet --unit=twonode-test-split sh -c '%s sleep 20; %s'" % (routes, unroutes))
+    try:
+        # Pacemaker 2.1.5 lists the action while it runs (no delegate, no completion yet): wait for it to be done.
+        new = lambda: [e for e in set(fence_events(serving)) - fenced_before if e[3]]  # noqa: E731
+        wait_until("a fencing after the split", new, timeout=60, interval=1)
+        time.sleep(3)
+    finally:
+        client.stop.set()
+        client.join()
+    journal = serving.check_output("journalctl --since=@%d --no-pager -u pacemaker" % int(started - 1))
+    return new(), outage_seconds(client, started), journal
+
+
+def test_a_split_is_won_by_the_node_that_serves_without_delay(node1, node2):
+    """The arbitrator's heuristic (twonode_serves_here.py) passes on the node that runs the group: in a split
+    qnetd gives its vote to that side, which fences the other at once and serves on. Tried with the group on
+    node2 too, where ffsplit's own tie-breaker (the lower node id) would have chosen node1."""
+    nodes = {"node1": node1, "node2": node2}
+    for target in ("node1", "node2"):
+        wait_until("the pair is whole", lambda: both_online(node1) and votes_for_both(nodes), timeout=180)
+        if group_node(node1) != target:
+            moved = run_playbook("-e", "group=services", "-e", "to=" + target, playbook="failover.yml")
+            assert moved.returncode == 0, moved.stdout[-2000:]
+        fenced, outage, journal = split(nodes, target)
+        assert [e[:3] for e in fenced] == [("reboot", other(target), target)], fenced
+        assert group_node(nodes[target]) == target and outage == 0.0, "split with the group on %s: outage %.1f s" % (target, outage)
+        assert "Delaying 'reboot'" not in journal, "a fence delay was applied with the arbitrator deciding"
 
 
 def test_power_cut_of_the_serving_node_is_taken_over_without_delay(node1, node2):
