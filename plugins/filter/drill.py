@@ -10,8 +10,8 @@ __metaclass__ = type
 import shlex
 
 from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import (
-    DAEMONS, alarm_check, available_check, boot_marks, cycle_checks, daemon_recovered, describe_links_down, drill_result, fail_count,
-    fences_after, group_nodes, link_loss_seen, pair_roles, rebooted, request_errors, results_document,
+    DAEMONS, alarm_check, arbitrator_loss_seen, available_check, boot_marks, cycle_checks, daemon_recovered, describe_links_down,
+    drill_result, fail_count, fences_after, group_nodes, link_loss_seen, pair_roles, rebooted, request_errors, results_document,
     standby_loss_seen, summary_lines)
 
 
@@ -54,6 +54,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "drill_request_errors": request_errors,
+            "drill_arbitrator_loss_seen": arbitrator_loss_seen,
             "drill_fences_after": fences_after,
             "drill_boot_marks": boot_marks,
             "drill_rebooted": rebooted,

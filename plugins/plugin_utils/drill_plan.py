@@ -15,13 +15,13 @@ from ansible_collections.twonode.ha.plugins.module_utils.crm_mon import SETTLED_
 
 # What each does is documented in roles/drill/meta/argument_specs.yml.
 DRILLS = ("standby_power_off", "active_power_off", "link_cut_one", "link_cut_both", "stack_crash", "kernel_panic",
-          "daemon_kill", "cascade_switchover", "cascade_power_off")
+          "daemon_kill", "cascade_switchover", "cascade_power_off", "arbitrator_lost")
 NEEDS_POWER_OFF = ("standby_power_off", "active_power_off", "cascade_power_off")
 DAEMONS = {"nginx": "nginx", "postfix": "master"}  # service name: its main process
 
 
 def request_errors(drills, power_off_command, cascade_count, link, daemon, link_cut_seconds, alarm_log="",
-                   alarm_timeout=60):
+                   alarm_timeout=60, arbitrator_commands=("", "")):
     """Problems with a drill request, in plain words, before anything touches the pair."""
     errors = []
     if not drills:
@@ -47,6 +47,9 @@ def request_errors(drills, power_off_command, cascade_count, link, daemon, link_
         errors.append("drill_alarm_log must be an absolute path on the control node (%s is not)" % alarm_log)
     if int(alarm_timeout) < 1:
         errors.append("drill_alarm_timeout must be 1 or more seconds")
+    if "arbitrator_lost" in (drills or []) and not all(str(c or "").strip() for c in arbitrator_commands):
+        errors.append("arbitrator_lost needs drill_arbitrator_power_off_command and drill_arbitrator_power_on_command: "
+                      "how to cut the arbitrator's power from the control node and give it back")
     return errors
 
 
@@ -123,6 +126,13 @@ def node_offline(status, node):
     False when the status has no such node (the stack did not answer): that is no alarm."""
     entry = ((status or {}).get("nodes") or {}).get(node)
     return entry is not None and entry.get("online") is False
+
+
+def arbitrator_loss_seen(status):
+    """What arbitrator_lost waits for: an arbitrator configured that casts no vote, the pair degraded (not down)."""
+    arbitrator = (status or {}).get("arbitrator") or {}
+    return ((status or {}).get("verdict") == "degraded" and bool(arbitrator.get("configured"))
+            and not arbitrator.get("voting"))
 
 
 def standby_loss_seen(status, node):

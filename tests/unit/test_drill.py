@@ -314,3 +314,24 @@ def test_the_client_checks_host_keys_unless_the_inventory_says_otherwise():
     assert "-p" not in command and "-l" not in command
     assert not [arg for arg in command if "StrictHostKeyChecking" in arg or "UserKnownHostsFile" in arg]
     assert command[-4:] == ["-o", "ProxyJump=bastion", "alpha.example.net", "true"]
+
+
+def test_arbitrator_lost_needs_both_power_commands():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import request_errors as check
+    assert check(["arbitrator_lost"], "", 1, 1, "nginx", 60, arbitrator_commands=("kill arbiter", "start arbiter")) == []
+    errors = check(["arbitrator_lost"], "", 1, 1, "nginx", 60, arbitrator_commands=("kill arbiter", ""))
+    assert len(errors) == 1 and errors[0].startswith("arbitrator_lost needs drill_arbitrator_power_off_command")
+
+
+def test_the_arbitrator_lost_is_seen_in_a_degraded_status_only(fixture_text):
+    """cluster_status's arbitrator from the captured quorumtool outputs (see test_cluster_status_module)."""
+    from ansible_collections.twonode.ha.plugins.module_utils.corosync import arbitrator_state, parse_quorumtool_status
+    from ansible_collections.twonode.ha.plugins.plugin_utils.drill_plan import arbitrator_loss_seen
+    gone = arbitrator_state(parse_quorumtool_status(fixture_text("quorumtool_qdevice_unreachable_trixie.txt")))
+    voting = arbitrator_state(parse_quorumtool_status(fixture_text("quorumtool_qdevice_voting_trixie.txt")))
+    none = arbitrator_state(parse_quorumtool_status(fixture_text("quorumtool_two_node_trixie.txt")))
+    assert arbitrator_loss_seen({"verdict": "degraded", "arbitrator": gone}) is True
+    assert arbitrator_loss_seen({"verdict": "available", "arbitrator": voting}) is False
+    assert arbitrator_loss_seen({"verdict": "degraded", "arbitrator": none}) is False  # no arbitrator: another cause
+    assert arbitrator_loss_seen({"verdict": "down", "arbitrator": gone}) is False
+    assert arbitrator_loss_seen(None) is False
