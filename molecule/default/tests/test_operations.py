@@ -59,6 +59,10 @@ BAD_INPUTS = [
      "differ from the running cluster's. Applying that restarts corosync on both nodes at once"),
     ("crypto change of a running cluster", ["-e", "cluster_crypto_cipher=aes128"],
      "Set cluster_allow_full_restart=true to accept that; nothing was changed"),
+    ("arbitrator that is a node of the pair", ["-e", "cluster_arbitrator=node2"],
+     "cluster_arbitrator node2 is a node of this pair; the arbitrator must be a third host"),
+    ("arbitrator ping that is not an address", ["-e", "BAD_ARBITRATOR_PING", "-i", "ARBITRATOR_INVENTORY"],
+     "cluster_arbitrator_ping must be a list of IP addresses"),
     # The last role's inputs are checked before the first role runs.
     ("virtual IP outside the service network", ["-e", "FOREIGN_VIP"],
      "Fix resources_groups, nothing was changed"),
@@ -78,6 +82,8 @@ def test_bad_inventory_fails_before_any_change(node1, node2, label, args, messag
         "FENCING_PROPERTY_OFF": lambda: _extra_vars({"cluster_properties": {"stonith-enabled": "false"}}),
         "BAD_WEBHOOK": lambda: _extra_vars({"cluster_alerts": {"webhook": {"url": "hooks.example.net/t0ken"}}}),
         "BAD_CLUSTER_NAME": lambda: _extra_vars({"cluster_name": "test bed"}),
+        "BAD_ARBITRATOR_PING": lambda: _extra_vars({"cluster_arbitrator_ping": ["gateway"]}),
+        "ARBITRATOR_INVENTORY": lambda: os.path.join(REPO, "inventories/testbed/arbitrator.yml"),
         "FOREIGN_VIP": lambda: _extra_vars({"resources_groups": [
             {"name": "services", "vips": ["192.0.2.10"], "services": ["nginx", "postfix"],
              "mail_domain": "testbed.example", "preferred_node": "node1"}]}),
