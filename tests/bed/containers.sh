@@ -205,6 +205,13 @@ cmd_status() {
 cmd_kill() {
   local node=${1:-}
   case " ${NODES[*]} $ARBITER " in *" $node "*) ;; *) echo "usage: $0 kill ${NODES[*]// /|}|$ARBITER" >&2; exit 2 ;; esac
+  # A power cut says nothing to the network: the node's interfaces go down first, so its TCP peers (the
+  # arbitrator's qnetd) get no FIN or RST from the dying kernel and must notice the silence, as with a server.
+  local pid
+  pid=$(podman inspect --format '{{.State.Pid}}' "$PREFIX-$node")
+  # (ip lists the namespace's links; /sys/class/net would still be the host's.)
+  nsenter --target "$pid" --net sh -c 'for dev in $(ip -o link show | cut -d: -f2 | cut -d@ -f1); do
+    ip link set dev "$dev" down; done' || true
   podman kill --signal KILL "$PREFIX-$node" >/dev/null
   log "$node: power cut"
 }
