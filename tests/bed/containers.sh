@@ -209,7 +209,8 @@ cmd_kill() {
   # arbitrator's qnetd) get no FIN or RST from the dying kernel and must notice the silence, as with a server.
   local pid
   pid=$(podman inspect --format '{{.State.Pid}}' "$PREFIX-$node")
-  # (ip lists the namespace's links; /sys/class/net would still be the host's.)
+  # (ip lists the namespace's links; /sys/class/net would still be the host's.) The inner shell expands them.
+  # shellcheck disable=SC2016
   nsenter --target "$pid" --net sh -c 'for dev in $(ip -o link show | cut -d: -f2 | cut -d@ -f1); do
     ip link set dev "$dev" down; done' || true
   podman kill --signal KILL "$PREFIX-$node" >/dev/null

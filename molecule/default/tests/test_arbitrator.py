@@ -124,6 +124,11 @@ def test_the_arbitrator_lost_degrades_the_pair_and_moves_nothing(node1, node2, t
     assert votes_for_both(nodes)
 
 
+def new_fencings(node, before):
+    """Completed fencing actions not in before (Pacemaker 2.1.5 lists one while it runs, without completion)."""
+    return [e for e in set(fence_events(node)) - before if e[3]]
+
+
 def split(nodes, target):
     """Both links between the nodes cut on the standby (blackhole routes for 20 s to the ring addresses of
     target, the node that serves), each node still reaching the arbitrator. Returns the new completed fencing
@@ -138,15 +143,13 @@ def split(nodes, target):
     started = time.time()
     standby.run("systemd-run --collect --quiet --unit=twonode-test-split sh -c '%s sleep 20; %s'" % (routes, unroutes))
     try:
-        # Pacemaker 2.1.5 lists the action while it runs (no delegate, no completion yet): wait for it to be done.
-        new = lambda: [e for e in set(fence_events(serving)) - fenced_before if e[3]]  # noqa: E731
-        wait_until("a fencing after the split", new, timeout=60, interval=1)
+        wait_until("a fencing after the split", lambda: new_fencings(serving, fenced_before), timeout=60, interval=1)
         time.sleep(3)
     finally:
         client.stop.set()
         client.join()
     journal = serving.check_output("journalctl --since=@%d --no-pager -u pacemaker" % int(started - 1))
-    return new(), outage_seconds(client, started), journal
+    return new_fencings(serving, fenced_before), outage_seconds(client, started), journal
 
 
 def test_a_split_is_won_by_the_node_that_serves_without_delay(node1, node2):

@@ -25,7 +25,7 @@ def serves(crm_mon_xml, node):
         return False
     for element in resources.iter():
         if element.tag == "clone":
-            instances = [r for r in element.iter("resource")]
+            instances = list(element.iter("resource"))
             if any(r.get("role") == "Promoted" and r.get("active") == "true" and _on(r, node) for r in instances):
                 return True
             # A clone's plain instances run everywhere: they decide nothing.
