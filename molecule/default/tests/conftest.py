@@ -69,7 +69,20 @@ def pytest_collection_modifyitems(config, items):
 
 
 class Client(threading.Thread):
-    """Fetches the service address every 0.25 s: (started, finished, answered, served_by) per probe."""
+    """Fetches the service address every 0.25 s: (started, finished, answered, served_by) per probe.
+    As a context manager it runs for the block's length."""
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.join(timeout=10)
+        return False
+
+    def failed(self):
+        return [p for p in self.probes if not p[2]]
 
     def __init__(self):
         super().__init__(daemon=True)

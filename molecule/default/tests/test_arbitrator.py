@@ -76,16 +76,11 @@ def outage_seconds(client, since):
 def test_adding_the_arbitrator_keeps_the_service_up(node1, node2):
     nodes = {"node1": node1, "node2": node2}
     assert quorum(node1)[0] == ["2Node", "Quorate", "WaitForAll"]
-    client = Client()
-    client.start()
-    try:
+    with Client() as client:
         result = with_arbitrator()
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
         wait_until("the arbitrator votes for both nodes", lambda: votes_for_both(nodes), timeout=60)
-    finally:
-        client.stop.set()
-        client.join()
-    failed = [p for p in client.probes if not p[2]]
+    failed = client.failed()
     assert client.probes and not failed, "%d of %d requests failed while the arbitrator was added" % (len(failed), len(client.probes))
     for host in nodes.values():
         conf = host.file("/etc/corosync/corosync.conf").content_string
@@ -137,17 +132,12 @@ def split(nodes, target):
     fenced_before = set(fence_events(serving))
     routes = " ".join("ip route add blackhole %s/32;" % a for a in RING_ADDRESSES[target])
     unroutes = " ".join("ip route del blackhole %s/32;" % a for a in RING_ADDRESSES[target])
-    client = Client()
-    client.start()
-    time.sleep(1)
-    started = time.time()
-    standby.run("systemd-run --collect --quiet --unit=twonode-test-split sh -c '%s sleep 20; %s'" % (routes, unroutes))
-    try:
+    with Client() as client:
+        time.sleep(1)
+        started = time.time()
+        standby.run("systemd-run --collect --quiet --unit=twonode-test-split sh -c '%s sleep 20; %s'" % (routes, unroutes))
         wait_until("a fencing after the split", lambda: new_fencings(serving, fenced_before), timeout=60, interval=1)
         time.sleep(3)
-    finally:
-        client.stop.set()
-        client.join()
     journal = serving.check_output("journalctl --since=@%d --no-pager -u pacemaker" % int(started - 1))
     return new_fencings(serving, fenced_before), outage_seconds(client, started), journal
 
@@ -175,17 +165,12 @@ def test_power_cut_of_the_serving_node_is_taken_over_without_delay(node1, node2)
         wait_until("the pair is whole", lambda: both_online(node1) and votes_for_both(nodes), timeout=180)
         serving = group_node(node1)
         survivor = nodes[other(serving)]
-        client = Client()
-        client.start()
-        time.sleep(1)
-        cut = time.time()
-        bed("kill", serving)
-        try:
+        with Client() as client:
+            time.sleep(1)
+            cut = time.time()
+            bed("kill", serving)
             wait_until("the survivor serves", lambda: group_node(survivor) == other(serving), timeout=60, interval=1)
             wait_until("the service answers", lambda: any(p[2] and p[0] > cut for p in client.probes), timeout=30, interval=0.5)
-        finally:
-            client.stop.set()
-            client.join()
         figures.append("%s -> %s %.1f s" % (serving, other(serving), outage_seconds(client, cut)))
         journal = survivor.check_output("journalctl --since=@%d --no-pager -u pacemaker" % int(cut - 1))
         assert "Delaying 'reboot'" not in journal, "the survivor waited before fencing: %s" % figures[-1]
@@ -195,15 +180,10 @@ def test_power_cut_of_the_serving_node_is_taken_over_without_delay(node1, node2)
 def test_removing_the_arbitrator_keeps_the_service_up(node1, node2):
     nodes = {"node1": node1, "node2": node2}
     wait_until("the pair is whole", lambda: both_online(node1) and votes_for_both(nodes), timeout=180)
-    client = Client()
-    client.start()
-    try:
+    with Client() as client:
         result = run_playbook()
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    finally:
-        client.stop.set()
-        client.join()
-    failed = [p for p in client.probes if not p[2]]
+    failed = client.failed()
     assert client.probes and not failed, "%d of %d requests failed while the arbitrator was removed" % (len(failed), len(client.probes))
     for host in nodes.values():
         assert quorum(host) == (["2Node", "Quorate", "WaitForAll"], "")
