@@ -1,6 +1,7 @@
 """Checks both Molecule scenarios share: what crm_mon says, waiting, running the playbooks."""
 import json
 import os
+import re
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -36,6 +37,19 @@ def cluster_status(host):
                  for r in root.iter("resource")}
     dc = root.find("summary/current_dc")
     return {"nodes": nodes, "resources": resources, "quorate": dc is not None and dc.get("with_quorum") == "true"}
+
+
+def quorum(host):
+    """corosync-quorumtool -s's flags and the quorum device's line ('' without one)."""
+    out = host.check_output("corosync-quorumtool -s")
+    flags = re.search(r"^Flags:\s+(.*)$", out, re.MULTILINE).group(1).split()
+    device = [line.strip() for line in out.splitlines() if line.strip().startswith("0 ") and "Qdevice" in line]
+    return flags, device[0] if device else ""
+
+
+def votes_for_both(nodes):
+    """Every node in {name: host} counts the arbitrator's vote (its device line: 0 1 Qdevice)."""
+    return all("Qdevice" in quorum(h)[0] and quorum(h)[1].split()[:2] == ["0", "1"] for h in nodes.values())
 
 
 def wait_until(what, check, timeout=180, interval=2):

@@ -6,6 +6,7 @@
 #
 #   containers.sh up       build the node image if needed, start the bed (idempotent)
 #   containers.sh down     stop and remove everything the bed started
+#   containers.sh up arbiter / down arbiter   the arbitrator alone (the VM bed's, see vms.sh)
 #   containers.sh status   what is running
 #   containers.sh image    build (or reuse) the node image only
 #   containers.sh kill N   pull the plug on node N (SIGKILL of its container; fencing starts it again)
@@ -176,6 +177,31 @@ cmd_up() {
   log "bed is up ($(cat "$STATE/release")): ${NODES[*]} and the arbitrator $ARBITER ($SVC_PREFIX.13) on $SVC_PREFIX.0/24 (service) and $REPL_PREFIX.0/24 (replication); fencing at https://$FENCE_ADDR:$FENCE_PORT, alarms to http://$FENCE_ADDR:$ALARM_PORT ($STATE/alarms.jsonl)"
 }
 
+cmd_up_arbiter() {
+  # The arbitrator alone, for the VM bed (its guests reach it through qemu, see vms.sh): no nodes, no
+  # fencing endpoint, no alarm receiver. Its release follows TWONODE_DEBIAN like the nodes'.
+  local image
+  write_containers_conf
+  same_release
+  image=$("$HERE/node-image.sh")
+  make_ssh_key
+  ensure_network "$SVC_NET" "$SVC_PREFIX"
+  start_node "$ARBITER" "$image"
+  wait_for_ssh "$ARBITER"
+  bed_ssh "$ARBITER" systemctl disable --now --quiet corosync pacemaker
+  log "the arbitrator $ARBITER is up ($(cat "$STATE/release")) at $SVC_PREFIX.13"
+}
+
+cmd_down_arbiter() {
+  # Only the arbitrator; the rest of the bed, if it runs, stays (the network goes with the last container).
+  [ -f "$CONTAINERS_CONF" ] || write_containers_conf
+  podman rm -f -t 5 "$PREFIX-$ARBITER" >/dev/null 2>&1 || true
+  if [ -z "$(podman ps -aq --filter "name=^$PREFIX-")" ]; then
+    podman network rm -f "$SVC_NET" "$REPL_NET" >/dev/null 2>&1 || true
+  fi
+  log "the arbitrator $ARBITER is down"
+}
+
 stop_pidfile() {
   local f=$1
   if pid_alive "$f"; then kill "$(cat "$f")" 2>/dev/null || true; fi
@@ -237,12 +263,12 @@ cmd_restart() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up) if [ "${2:-}" = "$ARBITER" ]; then cmd_up_arbiter; else cmd_up; fi ;;
   kill) cmd_kill "${2:-}" ;;
   restart) cmd_restart "${2:-}" ;;
   start) cmd_start "${2:-}" ;;
-  down) cmd_down ;;
+  down) if [ "${2:-}" = "$ARBITER" ]; then cmd_down_arbiter; else cmd_down; fi ;;
   status) cmd_status ;;
   image) write_containers_conf; "$HERE/node-image.sh" >/dev/null ;;
-  *) echo "usage: $0 up|down|status|image|kill NODE|restart NODE|start $ARBITER" >&2; exit 2 ;;
+  *) echo "usage: $0 up [$ARBITER]|down [$ARBITER]|status|image|kill NODE|restart NODE|start $ARBITER" >&2; exit 2 ;;
 esac

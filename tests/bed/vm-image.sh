@@ -17,8 +17,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/debian-rootfs.sh"
 # Debootstrap cannot resolve virtual packages; the rest comes with apt in the chroot.
 BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,openssh-server,iproute2,procps,ca-certificates,kmod,udev
 mapfile -t FENCE_PACKAGES < <(fence_agent_packages sbd)
-GUEST_PACKAGES=(linux-image-amd64 initramfs-tools drbd-utils e2fsprogs corosync pacemaker pacemaker-cli-utils
-                resource-agents "${FENCE_PACKAGES[@]}" sbd psmisc curl nginx postfix)
+# The guests have no way out (their NIC is restrict=on): everything a role installs must be here, the
+# arbitrator's client (corosync-qdevice) too.
+GUEST_PACKAGES=(linux-image-amd64 initramfs-tools drbd-utils e2fsprogs corosync corosync-qdevice pacemaker
+                pacemaker-cli-utils resource-agents "${FENCE_PACKAGES[@]}" sbd psmisc curl nginx postfix)
 
 out=$CACHE/vm-$(recipe_hash "${BASH_SOURCE[0]}")
 if [ -s "$out/root.raw" ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ]; then

@@ -6,7 +6,8 @@
 #   vms.sh status   what is running
 #   vms.sh kill N   pull the plug on VM N (SIGKILL of its qemu); `up` boots it again
 #
-# Each VM: a user-mode NIC for SSH from the host only (127.0.0.1:222N), a point-to-point link for
+# Each VM: a user-mode NIC for SSH from the host only (127.0.0.1:222N) and the way to an arbitrator
+# (10.0.2.100:5403, forwarded to the container bed's, see ARBITER_ADDR), a point-to-point link for
 # the service network and one for the replication network (UDP sockets on 127.0.0.1, which
 # survive either VM being killed and restarted), a data disk for DRBD, a spare disk, one small
 # disk shared by both VMs for SBD, and qemu's i6300esb watchdog. Nothing listens off the loopback.
@@ -18,6 +19,12 @@ STATE=${TWONODE_VM_STATE:-/var/lib/twonode-bed/vms}
 NODES=(vm1 vm2)
 DATA_SIZE=${TWONODE_VM_DATA_SIZE:-512M}
 MEMORY=1024
+# The arbitrator, when a test uses one, is the container bed's (tests/bed/containers.sh up arbiter): each
+# guest reaches its corosync-qnetd at 10.0.2.100:5403 on its host NIC, which qemu hands to socat on
+# this machine, one socat per connection. restrict=on leaves forwards that are set explicitly working.
+ARBITER_GUEST_ADDR=10.0.2.100
+ARBITER_ADDR=10.213.10.13
+ARBITER_PORT=5403
 
 log() { printf '[vms] %s\n' "$*" >&2; }
 
@@ -54,7 +61,8 @@ start_vm() {
     -device "virtio-blk-pci,drive=sbd,addr=0x8,share-rw=on" \
     -drive "file=$STATE/$node-spare.raw,if=none,id=spare,format=raw,cache=none" \
     -device "virtio-blk-pci,drive=spare,addr=0x9" \
-    -netdev "user,id=host,restrict=on,hostfwd=tcp:127.0.0.1:222$n-:22" -device "virtio-net-pci,netdev=host,addr=0x3" \
+    -netdev "user,id=host,restrict=on,hostfwd=tcp:127.0.0.1:222$n-:22,guestfwd=tcp:$ARBITER_GUEST_ADDR:$ARBITER_PORT-cmd:socat STDIO TCP:$ARBITER_ADDR:$ARBITER_PORT" \
+    -device "virtio-net-pci,netdev=host,addr=0x3" \
     -netdev "socket,id=svc,udp=127.0.0.1:2400$peer,localaddr=127.0.0.1:2400$n" \
     -device "virtio-net-pci,netdev=svc,addr=0x4,mac=52:54:00:30:00:1$n" \
     -netdev "socket,id=repl,udp=127.0.0.1:2410$peer,localaddr=127.0.0.1:2410$n" \

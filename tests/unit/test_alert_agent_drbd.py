@@ -33,6 +33,9 @@ _KERNEL = {"HOME": "/", "TERM": "linux", "PATH": "/sbin:/usr/sbin:/bin:/usr/bin"
 SPLIT_BRAIN_84 = dict(_KERNEL, DRBD_PEER_AF="ipv4", DRBD_PEER_ADDRESS="10.213.40.11", DRBD_PEER="vm1",
                       DRBD_PEERS="vm1", DRBD_MINOR="0", DRBD_VOLUME="0", DRBD_LL_DISK="/dev/vdb",
                       DRBD_RESOURCE="r0", DRBD_CONF="/etc/drbd.conf")
+# DRBD 8.4: vm2 was promoted while vm1's data was unknown (vm1 had lost its power); drbdadm-84 gives
+# fence-peer what it gives split-brain.
+FENCE_PEER_84 = dict(SPLIT_BRAIN_84)
 # DRBD 9: vm1 (node-id 0) lost its connection to vm2 (node-id 1) on r0.
 DISCONNECTED_9 = dict(_KERNEL, DRBD_MY_AF="ipv4", DRBD_MY_ADDRESS="10.213.40.11", DRBD_PEER_AF="ipv4",
                       DRBD_PEER_ADDRESS="10.213.40.12", DRBD_PEER_NODE_ID="1", DRBD_CSTATE="NetworkFailure",
@@ -85,6 +88,9 @@ def test_each_drbd_message_names_the_cluster_node_resource_and_peer(on_host):
         "[shop] DRBD r0 on vm1 lost its connection to vm2 (NetworkFailure): not mirrored until it reconnects")
     assert agent.summary("shop", agent.drbd_event("disconnected", "r0", TORN_DOWN_9)) == (
         "[shop] DRBD r0 on vm1: vm2 closed the connection (TearDown): not mirrored until it reconnects")
+    on_host("vm2")
+    assert agent.summary("shop", agent.drbd_event("fence-peer", "r0", FENCE_PEER_84)) == (
+        "[shop] DRBD r0 on vm2 is primary without vm1 (connection lost): not mirrored until it reconnects")
 
 
 def test_a_split_brain_and_a_lost_connection_are_critical_a_peer_closing_in_order_is_not(on_host):
@@ -92,6 +98,8 @@ def test_a_split_brain_and_a_lost_connection_are_critical_a_peer_closing_in_orde
     assert agent.severity(agent.drbd_event("split-brain", "r0", SPLIT_BRAIN_84)) == "critical"
     assert agent.severity(agent.drbd_event("disconnected", "r0", DISCONNECTED_9)) == "critical"
     assert agent.severity(agent.drbd_event("disconnected", "r0", TORN_DOWN_9)) == "info"
+    assert agent.severity(agent.drbd_event("fence-peer", "r0", FENCE_PEER_84)) == "critical"
+    assert agent.worth_sending(agent.drbd_event("fence-peer", "r0", FENCE_PEER_84)) is True
 
 
 def test_a_disconnect_this_node_asked_for_is_not_worth_a_message(on_host):
@@ -154,6 +162,6 @@ def test_drbd_mode_reads_nothing_for_a_disconnect_asked_for_here(tmp_path, on_ho
 
 def test_drbd_mode_wants_an_event_it_knows_and_a_resource(tmp_path, capsys):
     env = {"TWONODE_ALERT_CONFIG": str(tmp_path / "none.json")}
-    assert agent.main(["twonode_alert.py", "--drbd", "fence-peer", "r0"], env) == 2
+    assert agent.main(["twonode_alert.py", "--drbd", "before-resync-target", "r0"], env) == 2
     assert agent.main(["twonode_alert.py", "--drbd", "split-brain"], env) == 2
     assert "--drbd EVENT RESOURCE" in capsys.readouterr().err

@@ -118,10 +118,47 @@ def _render(kernel_major):
         drbd_after_sb_2pri="disconnect", drbd_resync_rate="100M")
 
 
-def test_drbd_9_reports_a_lost_connection_and_drbd_84_has_no_such_handler():
-    # drbdadm-84 refuses a handler it does not know, and DRBD 8.4 never calls one on a disconnect.
+# Pacemaker's fence-peer script as the wrapper runs it: records its arguments and answers as crm-fence-peer.sh
+# does when it placed its constraint (exit 4: the peer's data is outdated).
+FAKE_FENCE_PEER = """#!/bin/sh
+echo "$* $DRBD_RESOURCE $DRBD_PEERS" >"{out}"
+exit 4
+"""
+
+
+def test_drbd_84s_fence_peer_alarms_then_runs_pacemakers_script_and_gives_drbd_its_answer(node):
+    tmp_path, env = node
+    (tmp_path / "alert.json").write_text("{}")
+    fence = tmp_path / "crm-fence-peer.sh"
+    fence.write_text(FAKE_FENCE_PEER.format(out=tmp_path / "fenced"))
+    fence.chmod(0o755)
+    env["TWONODE_DRBD_FENCE_PEER"] = str(fence)
+    done, took = _run("twonode-drbd-fence-peer", ["--timeout=90"], env)
+    # DRBD reads crm-fence-peer.sh's exit code (4 outdated, 5 unreachable, 7 fenced): it must come through.
+    assert done.returncode == 4 and took < 1.2, (done, took)
+    assert (tmp_path / "fenced").read_text().strip() == "--timeout=90 r0 vm1"
+    assert _wait_for(tmp_path / "agent.called") == "--drbd fence-peer r0 vm1 %s" % (tmp_path / "alert.json")
+
+
+def test_drbd_84s_fence_peer_without_channels_only_fences(node):
+    tmp_path, env = node
+    fence = tmp_path / "crm-fence-peer.sh"
+    fence.write_text(FAKE_FENCE_PEER.format(out=tmp_path / "fenced"))
+    fence.chmod(0o755)
+    env["TWONODE_DRBD_FENCE_PEER"] = str(fence)
+    assert _run("twonode-drbd-fence-peer", [], env)[0].returncode == 4
+    assert (tmp_path / "fenced").exists()
+    time.sleep(2)
+    assert not (tmp_path / "agent.called").exists()
+
+
+def test_drbd_9_reports_a_lost_connection_and_drbd_84_through_its_fence_peer_handler():
+    # drbdadm-84 refuses a handler it does not know, and DRBD 8.4 never calls one on a disconnect; it
+    # calls fence-peer when a primary's peer is unknown.
     nine, eight = _render(9), _render(8)
     assert 'disconnected "/usr/local/sbin/twonode-drbd-alarm disconnected";' in nine
-    assert "disconnected" not in eight
+    assert 'fence-peer "/usr/lib/drbd/crm-fence-peer.9.sh";' in nine
+    assert "disconnected \"" not in eight
+    assert 'fence-peer "/usr/local/sbin/twonode-drbd-fence-peer";' in eight
     for text in (nine, eight):
         assert 'split-brain "/usr/local/sbin/twonode-drbd-split-brain";' in text

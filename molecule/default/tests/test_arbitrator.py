@@ -12,7 +12,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from conftest import REPO, Client, cluster_status, podman, run_playbook, wait_until
-from bedtools import check_drills_passed, drill_results, drill_summary, run_drills
+from bedtools import check_drills_passed, drill_results, drill_summary, quorum, run_drills, votes_for_both
 
 testinfra_hosts = ["node1"]
 
@@ -29,18 +29,6 @@ def with_arbitrator(*args):
 def bed(*args):
     import subprocess
     subprocess.run(["bash", BED] + list(args), check=True, capture_output=True, text=True)
-
-
-def quorum(host):
-    """corosync-quorumtool -s's flags and the quorum device's line ('' without one)."""
-    out = host.check_output("corosync-quorumtool -s")
-    flags = re.search(r"^Flags:\s+(.*)$", out, re.MULTILINE).group(1).split()
-    device = [line.strip() for line in out.splitlines() if line.strip().startswith("0 ") and "Qdevice" in line]
-    return flags, device[0] if device else ""
-
-
-def votes_for_both(nodes):
-    return all("Qdevice" in quorum(h)[0] and quorum(h)[1].split()[:2] == ["0", "1"] for h in nodes.values())
 
 
 def group_node(node):

@@ -55,13 +55,16 @@ def nodes(host):
 
 # Tests that CI leaves to `tests/run-all.sh --full` (TWONODE_VERIFY=full): under emulation each costs
 # minutes (the split brain runs status.yml and splitbrain.yml three times, the new-disk refusal a
-# site.yml), CI's hour cannot hold them beside the power cut, and the decisions they check are
+# site.yml, the arbitrator two site.yml and three drills), CI's hour cannot hold them beside the power cut, and the decisions they check are
 # unit-tested on output captured from this bed.
 FULL_ONLY = ("test_a_disk_with_a_filesystem_is_refused_and_kept",
              "test_a_disk_in_the_wipe_list_is_erased_and_taken_once",
              "test_leftover_bytes_where_the_metadata_goes_are_refused",
              "test_a_new_disk_for_the_running_resource_is_refused_before_any_change",
-             "test_a_split_brain_keeps_both_sides_until_told_which_to_drop")
+             "test_a_split_brain_keeps_both_sides_until_told_which_to_drop",
+             "test_the_arbitrator_is_added_to_the_running_pair",
+             "test_drills_with_the_arbitrator_lose_nothing",
+             "test_the_arbitrator_is_removed_from_the_running_pair")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -47,6 +47,9 @@ def test_a_split_brain_keeps_both_sides_until_told_which_to_drop(maintenance):
         print("%s /proc/drbd in split brain:\n%s" % (name, node.check_output("cat /proc/drbd")))
         assert node.file("/var/lib/twonode/drbd-split-brain/r0").exists
         assert "split brain on DRBD resource r0" in node.check_output("journalctl -t twonode-drbd --no-pager")
+        # The bed's alarm channel (cluster_alerts: syslog) got it from DRBD's handler, through the alert agent.
+        assert "[vmbed] DRBD split brain on r0 between %s and " % name in node.check_output(
+            "journalctl -t twonode-alert --no-pager -o cat")
 
     status = run_playbook("-e", "twonode_require_available=true", playbook="status.yml")
     assert status.returncode != 0

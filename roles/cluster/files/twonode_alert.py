@@ -10,7 +10,8 @@ password and the webhook's headers). Every message names the cluster and the nod
     twonode_alert.py                         deliver the event in the environment to CRM_alert_recipient
     twonode_alert.py --test CHANNEL          send a test message through CHANNEL (mail, webhook, syslog)
     twonode_alert.py --drbd EVENT RESOURCE   tell every channel about a DRBD event (split-brain,
-                                             disconnected), the details in the handler's DRBD_* variables
+                                             disconnected, fence-peer), the details in the handler's DRBD_*
+                                             variables
 
 DRBD runs the last form as root, through its handlers (roles/drbd/files/twonode-drbd-alarm starts it
 detached, so DRBD never waits for it). It never blocks the cluster: each delivery has a timeout, and
@@ -66,8 +67,9 @@ def event_from_env(env):
     }
 
 
-# DRBD events the agent knows, as DRBD names the handlers that report them (see roles/drbd).
-DRBD_EVENTS = ("split-brain", "disconnected")
+# DRBD events the agent knows, as DRBD names the handlers that report them (see roles/drbd). DRBD 8.4
+# has no `disconnected`: its fence-peer handler, run on a primary whose peer's data is unknown, reports it.
+DRBD_EVENTS = ("split-brain", "disconnected", "fence-peer")
 # The connection state a `disconnected` handler sees when this node disconnected on purpose (drbdadm
 # disconnect or down, Pacemaker stopping DRBD): not worth a message, the peer reports TearDown then.
 DRBD_ASKED_HERE = "Disconnecting"
@@ -95,7 +97,7 @@ def drbd_event(name, resource, env):
         "cstate": env.get("DRBD_CSTATE", ""),
         "minor": env.get("DRBD_MINOR", ""),
         "volume": env.get("DRBD_VOLUME", ""),
-        "desc": "split brain" if name == "split-brain" else "connection lost",
+        "desc": {"split-brain": "split brain", "fence-peer": "primary without its peer"}.get(name, "connection lost"),
     }
 
 
@@ -103,6 +105,9 @@ def _drbd_summary(cluster, event):
     if event["task"] == "split-brain":
         return ("[%s] DRBD split brain on %s between %s and %s: both wrote while apart, nothing is mirrored until it "
                 "is resolved (playbooks/splitbrain.yml)" % (cluster, event["rsc"], event["node"], event["peer"]))
+    if event["task"] == "fence-peer":
+        return "[%s] DRBD %s on %s is primary without %s (connection lost): not mirrored until it reconnects" % (
+            cluster, event["rsc"], event["node"], event["peer"])
     if event["cstate"] == DRBD_PEER_CLOSED:
         return "[%s] DRBD %s on %s: %s closed the connection (%s): not mirrored until it reconnects" % (
             cluster, event["rsc"], event["node"], event["peer"], event["cstate"])
