@@ -3,8 +3,9 @@
 # site), the Molecule scenario on a real two-node container cluster on Debian 13 (built, converged
 # twice, verified, fenced, destroyed) and on Debian 12 (its release-dependent checks), and the one
 # on two Debian 13 qemu VMs with DRBD and SBD (built, converged, verified with a power cut, destroyed).
-#   --full  adds what does not fit CI's hour: the VM scenario with its idempotence step and its
-#           long checks (DRBD safety on a spare disk, a real split brain) on Debian 13, the VM
+#   --full  adds what does not fit CI's hour: the release upgrade 12 -> 13 of a running container pair under
+#           load, the VM scenario with its idempotence step and its long checks (DRBD safety on a spare
+#           disk, a real split brain, the arbitrator with its drills) on Debian 13, the VM
 #           scenario on Debian 12, the README's whole drill list twice on a fresh container bed, and
 #           the unit tests, module docs and playbooks from a Debian 13 control machine (Python 3.13).
 # Installs what it needs; safe to run again. Stops the beds when it is done.
@@ -89,7 +90,20 @@ vms_full() {
   molecule destroy --scenario-name vms >/dev/null 2>&1
   return $rc
 }
+# The release upgrade: a Debian 12 pair built by site.yml moved to 13 by update.yml under load, then site.yml
+# again (molecule/default/tests/test_release_upgrade.py is the whole verify; it leaves the bed on 13).
+release_upgrade() {
+  local rc=0 step
+  for step in destroy create converge verify; do
+    echo "--- molecule $step -s default"
+    molecule "$step" --scenario-name default || { rc=1; break; }
+  done
+  molecule destroy --scenario-name default >/dev/null 2>&1
+  return $rc
+}
 if $full; then
+  TWONODE_DEBIAN=bookworm TWONODE_VERIFY=release stage "release upgrade Debian 12 -> 13 under load (container bed)" \
+    release_upgrade
   stage "the collection from a Debian 13 control machine (Python 3.13)" bash tests/controller-trixie.sh
   TWONODE_DEBIAN=trixie TWONODE_VERIFY=full stage "molecule (VM bed, DRBD, Debian 13, with idempotence)" vms_full
   TWONODE_DEBIAN=bookworm stage "molecule (VM bed, DRBD, Debian 12)" molecule_timed vms

@@ -8,8 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import (
-    apt_changes, input_errors, plan, plan_lines, reboot_decision, rebooted_between, rejoined, removal_refusal,
-    report_lines, rescue, simulations, start_refusals, statuses_by_host, work)
+    apt_changes, input_errors, plan, plan_lines, reboot_decision, rebooted_between, rejoined, release_errors,
+    release_simulations, removal_refusal, report_lines, rescue, rewrite_sources, simulations, start_refusals,
+    statuses_by_host, work)
 
 
 def update_input_errors(packages, reboot_command, probe_url, reboot_patterns):
@@ -30,6 +31,16 @@ def update_simulations(apt_results, reboot_required_results, hosts, mode="auto",
     return simulations(apt_results, reboot_required_results, hosts, mode, patterns)
 
 
+def update_release_errors(target, releases, packages, reboot_mode):
+    return release_errors(target, releases, packages, reboot_mode)
+
+
+def update_rewrite_sources(text, old, new):
+    """rewrite_sources as a dict a task can read: {text, renamed}."""
+    rewritten, renamed = rewrite_sources(text, old, new)
+    return {"text": rewritten, "renamed": renamed}
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -46,4 +57,7 @@ class FilterModule(object):
             "update_rebooted": rebooted_between,
             "update_rescue": update_rescue,
             "update_report_lines": report_lines,
+            "update_release_errors": update_release_errors,
+            "update_release_simulations": release_simulations,
+            "update_rewrite_sources": update_rewrite_sources,
         }

@@ -31,6 +31,15 @@ REBOOT_PACKAGES = (
 
 REBOOT_MODES = ("auto", "always", "never")
 
+# The release upgrades the update role does, each to the next Debian release only (Debian supports no
+# skipped release), and what each needs of the cluster stack on the way: Pacemaker 2.1 -> 3.0 is a rolling
+# upgrade upstream supports from 2.0.0 on (the node with the lower feature set stays DC while they mix).
+NEXT_RELEASE = {"bookworm": "trixie"}
+RELEASE_NUMBERS = {"bookworm": "12", "trixie": "13"}
+# The distributions (a sources entry's suite) that name a release, as Debian spells them: the release itself
+# and its -updates, -security, -backports and -proposed-updates.
+_SUITE = r"(?P<suite>%s)(?P<tail>-(?:updates|security|backports|proposed-updates))?"
+
 # Simulated (apt-get -s): "Inst NAME [OLD] (NEW ORIGIN... [ARCH])", the [OLD] part missing for a new
 # package; "Remv NAME [OLD]". Run for real, dpkg says "Unpacking NAME[:ARCH] (NEW) over (OLD) ...",
 # without "over (OLD)" for a new package, and "Removing NAME[:ARCH] (OLD) ...".
@@ -147,6 +156,75 @@ def input_errors(reboot_command, packages, probe_url, reboot_patterns):
         errors.append("update_reboot_packages is empty: name the packages whose upgrade needs a reboot "
                       "(update_reboot=never turns reboots off)")
     return errors
+
+
+def release_errors(target, releases, packages, reboot_mode):
+    """Why a release upgrade to `target` ('' for none) cannot run, from each node's release (its
+    VERSION_CODENAME, {node: codename}); [] when it may. Each node must run the release before `target` or
+    `target` already (a run that stopped half way goes on with the node that is left)."""
+    if not target:
+        return []
+    errors = []
+    origins = dict((new, old) for old, new in NEXT_RELEASE.items())
+    if target not in origins:
+        return ["update_release %s is not a release this collection upgrades to (it knows: %s)"
+                % (target, ", ".join("%s -> %s" % item for item in sorted(NEXT_RELEASE.items())))]
+    if packages:
+        errors.append("update_release upgrades every package: leave update_packages empty")
+    if reboot_mode == "never":
+        errors.append("update_release needs each node rebooted into the new release: update_reboot cannot be never")
+    for node, release in sorted(releases.items()):
+        if release not in (origins[target], target):
+            errors.append("%s runs Debian %s; update_release=%s upgrades from %s only, one release at a time"
+                          % (node, release or "of an unknown release", target, origins[target]))
+    return errors
+
+
+def release_work(releases, target):
+    """The nodes that a release upgrade to `target` still has to move, in name order."""
+    return sorted(node for node, release in releases.items() if target and release != target)
+
+
+def rewrite_sources(text, old, new):
+    """An apt sources file (one-line .list or deb822 .sources) with every suite of release `old` renamed to
+    `new` (bookworm-security -> trixie-security); comments and other suites are left as they were. Returns
+    (text, count of suites renamed)."""
+    suite = re.compile(r"(?<![\w.-])" + _SUITE % re.escape(old) + r"(?![\w.-])")
+    lines, count = [], 0
+    for line in str(text or "").splitlines(True):
+        body = line.lstrip()
+        if body.startswith("#") or not (body.startswith("deb") or body.lower().startswith("suites:")):
+            lines.append(line)
+            continue
+        if body.startswith("deb"):
+            # deb [options] URI SUITE [COMPONENT...]: only the suite is renamed, never the URI or the options.
+            match = re.match(r"^(\s*deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?\S+\s+)(\S+)(.*)$", line, re.DOTALL)
+            if match and suite.fullmatch(match.group(2)):
+                line = match.group(1) + suite.sub(lambda m: new + (m.group("tail") or ""), match.group(2)) + match.group(3)
+                count += 1
+        else:
+            head, _sep, value = line.partition(":")
+            renamed, n = suite.subn(lambda m: new + (m.group("tail") or ""), value)
+            line, count = head + ":" + renamed, count + n
+        lines.append(line)
+    return "".join(lines), count
+
+
+def release_simulations(simulations, releases, target):
+    """The simulations with, for each node a release upgrade still has to move, what it gets instead: the new
+    release (apt's own simulation against the old release's sources says nothing about it) and a reboot."""
+    if not target:
+        return simulations
+    origins = dict((new, old) for old, new in NEXT_RELEASE.items())
+    result = dict(simulations)
+    for node in release_work(releases, target):
+        entry = dict(result.get(node) or {})
+        entry["changes"] = apt_changes("")
+        entry["release"] = {"from": origins.get(target), "to": target}
+        entry["reboot"] = {"reboot": True, "needed": True, "packages": [],
+                           "why": "the release upgrade from Debian %s to %s" % (origins.get(target), target)}
+        result[node] = entry
+    return result
 
 
 def start_refusals(results, hosts):
@@ -292,6 +370,13 @@ def plan_lines(the_plan, simulations):
                                                                _describe_move(step["move"]), said))
         sim = simulations.get(node) or {}
         changes = sim.get("changes")
+        if sim.get("release"):
+            lines.append("%s: RELEASE UPGRADE from Debian %s (%s) to %s (%s): its cluster stack stops, its apt sources "
+                         "name %s, apt-get upgrade --without-new-pkgs then dist-upgrade; %s." % (
+                             node, RELEASE_NUMBERS.get(sim["release"]["from"], "?"), sim["release"]["from"],
+                             RELEASE_NUMBERS.get(sim["release"]["to"], "?"), sim["release"]["to"],
+                             sim["release"]["to"], _reboot_words(sim["reboot"], future=True)))
+            continue
         if changes is None:
             lines.append("%s: apt was not asked." % node)
             continue
@@ -432,8 +517,11 @@ def report_lines(report):
             lines.append(_switchover_line(move))
         changes = done["changes"]
         reboot = dict(done["reboot"], reboot=done.get("rebooted", done["reboot"]["reboot"]))
-        lines.append("%s: %s; %s; %s." % (done["node"], _counts(changes) if changed_anything(changes)
-                                          else "nothing upgraded", _reboot_words(reboot), _duration(done["seconds"])))
+        release = done.get("release") or {}
+        lines.append("%s: %s%s; %s; %s." % (
+            done["node"], "Debian %s -> %s, " % (release["from"], release["to"]) if release else "",
+            _counts(changes) if changed_anything(changes) else "nothing upgraded", _reboot_words(reboot),
+            _duration(done["seconds"])))
         lines += _package_lines(changes)
     finished = set(done["node"] for done in report.get("nodes") or [])
     lines += [_switchover_line(move) for node, move in sorted(moves_from.items()) if node not in finished]

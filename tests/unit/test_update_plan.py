@@ -504,3 +504,93 @@ def test_two_switchovers_are_counted_not_called_the_only_one():
         "failover.yml).",
         "SWITCHOVER 2 of 2: mail, web from b to a. The service is interrupted while the groups move (seconds, as for "
         "failover.yml)."]
+
+
+# The release upgrade (update_release). The sources are as Debian 12 installs write them: debootstrap's one line
+# (the container bed's), the installer's sources.list with security and updates, and a deb822 file.
+BOOKWORM_INSTALLER_LIST = """#deb cdrom:[Debian GNU/Linux 12.5.0 _Bookworm_ - Official amd64 NETINST with firmware 20240210-11:27]/ bookworm contrib main non-free-firmware
+
+deb http://deb.debian.org/debian/ bookworm main non-free-firmware
+deb-src http://deb.debian.org/debian/ bookworm main non-free-firmware
+
+deb http://security.debian.org/debian-security bookworm-security main non-free-firmware
+deb-src http://security.debian.org/debian-security bookworm-security main non-free-firmware
+
+# bookworm-updates, to get updates before a point release is made;
+deb http://deb.debian.org/debian/ bookworm-updates main non-free-firmware
+"""
+BOOKWORM_DEB822 = """Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+
+
+def test_the_sources_name_the_next_release_and_nothing_else_changes():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import rewrite_sources
+    text, renamed = rewrite_sources(BOOKWORM_INSTALLER_LIST, "bookworm", "trixie")
+    assert renamed == 5
+    assert "deb http://security.debian.org/debian-security trixie-security main non-free-firmware" in text
+    assert "deb-src http://deb.debian.org/debian/ trixie main non-free-firmware" in text
+    assert "deb http://deb.debian.org/debian/ trixie-updates main non-free-firmware" in text
+    # comments are the administrator's words: left as they were
+    assert text.splitlines()[0].endswith("_Bookworm_ - Official amd64 NETINST with firmware 20240210-11:27]/ bookworm contrib main non-free-firmware")
+    assert "# bookworm-updates, to get updates" in text
+    text, renamed = rewrite_sources(BOOKWORM_DEB822, "bookworm", "trixie")
+    assert renamed == 3 and "Suites: trixie trixie-updates trixie-backports\n" in text
+    assert text.replace("trixie", "bookworm") == BOOKWORM_DEB822
+    assert rewrite_sources("deb http://deb.debian.org/debian bookworm main\n", "bookworm", "trixie") == (
+        "deb http://deb.debian.org/debian trixie main\n", 1)
+
+
+def test_a_vendors_suite_and_a_uri_naming_the_release_are_left():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import rewrite_sources
+    vendor = ("deb [signed-by=/usr/share/keyrings/bookworm.gpg] http://apt.example.com/bookworm bookworm-pgdg main\n"
+              "deb http://apt.example.com/debian bookworm main\n")
+    text, renamed = rewrite_sources(vendor, "bookworm", "trixie")
+    assert renamed == 1
+    assert text.splitlines() == [
+        "deb [signed-by=/usr/share/keyrings/bookworm.gpg] http://apt.example.com/bookworm bookworm-pgdg main",
+        "deb http://apt.example.com/debian trixie main"]
+    assert rewrite_sources("deb http://deb.debian.org/debian trixie main\n", "bookworm", "trixie")[1] == 0
+
+
+def test_a_release_upgrade_goes_to_the_next_release_only_and_needs_its_reboot():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import release_errors
+    both12 = {"node1": "bookworm", "node2": "bookworm"}
+    assert release_errors("", both12, [], "auto") == []
+    assert release_errors("trixie", both12, [], "auto") == []
+    # a run that stopped after one node goes on with the other
+    assert release_errors("trixie", {"node1": "trixie", "node2": "bookworm"}, [], "auto") == []
+    assert release_errors("forky", both12, [], "auto") == [
+        "update_release forky is not a release this collection upgrades to (it knows: bookworm -> trixie)"]
+    assert release_errors("trixie", {"node1": "bullseye", "node2": "bookworm"}, [], "auto") == [
+        "node1 runs Debian bullseye; update_release=trixie upgrades from bookworm only, one release at a time"]
+    assert release_errors("trixie", both12, ["openssl"], "never") == [
+        "update_release upgrades every package: leave update_packages empty",
+        "update_release needs each node rebooted into the new release: update_reboot cannot be never"]
+
+
+def test_a_release_upgrade_is_planned_said_and_reported_per_node():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.update_plan import release_simulations
+    nothing = apt_changes("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.")
+    simulated = dict((n, {"host": n, "changes": nothing, "reboot": reboot_decision(nothing)}) for n in ("node1", "node2"))
+    releases = {"node1": "bookworm", "node2": "trixie"}
+    assert release_simulations(simulated, releases, "") is simulated
+    sims = release_simulations(simulated, releases, "trixie")
+    # node2 already runs trixie (an earlier run stopped after it): only node1 is moved
+    assert sims["node2"] == simulated["node2"] and work(sims) == ["node1"]
+    assert sims["node1"]["release"] == {"from": "bookworm", "to": "trixie"} and sims["node1"]["reboot"]["reboot"] is True
+    status = {"groups": {"services": {"nodes": ["node1"], "kind": "group"}}}
+    the_plan = plan(status, {"node1": "node1", "node2": "node2"}, work=work(sims))
+    lines = plan_lines(the_plan, sims)
+    assert ("node1: RELEASE UPGRADE from Debian 12 (bookworm) to 13 (trixie): its cluster stack stops, its apt sources "
+            "name trixie, apt-get upgrade --without-new-pkgs then dist-upgrade; a reboot follows (the release upgrade "
+            "from Debian bookworm to trixie).") in lines
+    assert [l for l in lines if l.startswith("SWITCHOVER")][0].startswith("SWITCHOVER: services from node1 to node2.")
+    done = {"node": "node1", "changes": apt_changes("Unpacking corosync (3.1.9-2) over (3.1.7-1) ..."),
+            "release": sims["node1"]["release"], "reboot": sims["node1"]["reboot"], "rebooted": True, "seconds": 400}
+    assert report_lines({"nodes": [done]})[0] == (
+        "node1: Debian bookworm -> trixie, 1 upgraded; rebooted (the release upgrade from Debian bookworm to trixie); "
+        "6 min 40 s.")

@@ -17,7 +17,7 @@ testinfra_hosts = ["vm1"]
 
 def alarms(node, since):
     """What the alert agent sent to this node's syslog (the bed's cluster_alerts) since a moment."""
-    return node.check_output("journalctl -t twonode-alert --no-pager -o cat --since @%d", int(since))
+    return node.check_output("journalctl -t twonode-alert --no-pager -o cat --since @%d" % int(since))
 
 
 def test_a_power_cut_under_load_loses_nothing(tmp_path, nodes):
