@@ -162,3 +162,66 @@ def test_drbd_9_reports_a_lost_connection_and_drbd_84_through_its_fence_peer_han
     assert 'fence-peer "/usr/local/sbin/twonode-drbd-fence-peer";' in eight
     for text in (nine, eight):
         assert 'split-brain "/usr/local/sbin/twonode-drbd-split-brain";' in text
+
+
+# node_state of vm1 as Pacemaker 3.0.0 wrote it on the VM bed (Debian 13), read from vm2 with cibadmin while
+# vm1 was alive, after its power cut, and once vm2 had fenced it (2026-12-07).
+NODE_STATE_ALIVE_30 = ('<node_state id="1" uname="vm1" in_ccm="1796640869" crmd="1796640870" '
+                       'crm-debug-origin="controld_update_resource_history" join="member" expected="member">')
+NODE_STATE_LOST_30 = ('<node_state id="1" uname="vm1" in_ccm="0" crmd="0" crm-debug-origin="do_state_transition" '
+                      'join="down" expected="member">')
+NODE_STATE_FENCED_30 = ('<node_state id="1" uname="vm1" in_ccm="0" crmd="0" crm-debug-origin="send_stonith_update" '
+                        'join="down" expected="down"/>')
+# Pacemaker 2.1.5 (Debian 12) still writes the words.
+NODE_STATE_FENCED_215 = ('<node_state id="1" uname="vm1" in_ccm="false" crmd="offline" '
+                         'crm-debug-origin="send_stonith_update" join="down" expected="down"/>')
+# A cibadmin that prints what it is given in $CIB and exits with $RC.
+FAKE_CIBADMIN = """#!/bin/sh
+echo "$*" >"{out}"
+printf '%s' "$CIB"
+echo "cibadmin on stderr" >&2
+exit "${{RC:-0}}"
+"""
+
+
+def _compat(tmp_path, cib, rc=0, args=("-Ql",)):
+    real = tmp_path / "cibadmin.real"
+    real.write_text(FAKE_CIBADMIN.format(out=tmp_path / "args"))
+    real.chmod(0o755)
+    env = dict(DRBD_ENV, TWONODE_CIBADMIN=str(real), CIB=cib, RC=str(rc))
+    done = subprocess.run([os.path.join(FILES, "twonode-cibadmin-compat")] + list(args), env=env,
+                          capture_output=True, text=True, timeout=30, check=False)
+    return done, (tmp_path / "args").read_text().strip()
+
+
+def test_crm_fence_peer_reads_pacemaker_30s_node_state_in_the_words_it_knows(tmp_path):
+    cib = "<cib>\n<status>\n%s\n%s\n</status>\n</cib>" % (NODE_STATE_FENCED_30, NODE_STATE_ALIVE_30.replace('"1"', '"2"', 1))
+    done, args = _compat(tmp_path, cib, args=("-Q", "-t", "1"))
+    assert done.returncode == 0 and args == "-Q -t 1" and done.stderr == "cibadmin on stderr\n"
+    lines = done.stdout.splitlines()
+    # the fenced peer reads as crm-fence-peer.sh needs it to be "fenced": expected down, not in ccm, crmd offline
+    assert lines[2] == NODE_STATE_FENCED_30.replace('in_ccm="0" crmd="0"', 'in_ccm="false" crmd="offline"')
+    assert lines[3] == ('<node_state id="2" uname="vm1" in_ccm="true" crmd="online" '
+                        'crm-debug-origin="controld_update_resource_history" join="member" expected="member">')
+    assert lines[:2] == ["<cib>", "<status>"] and lines[4:] == ["</status>", "</cib>"]
+    lost, dummy = _compat(tmp_path, NODE_STATE_LOST_30)
+    assert 'in_ccm="false" crmd="offline"' in lost.stdout and 'expected="member"' in lost.stdout
+
+
+def test_the_old_words_and_everything_else_pass_unchanged(tmp_path):
+    for text in (NODE_STATE_FENCED_215, '<nvpair id="x" name="in_ccm" value="0"/>', ""):
+        done, dummy = _compat(tmp_path, text)
+        assert done.stdout == (text + "\n" if text else "")
+    # cibadmin's exit code is the caller's answer (crm-fence-peer.sh retries on a timeout)
+    failed, dummy = _compat(tmp_path, "", rc=107, args=("-C", "-o", "constraints", "-X", "<rsc_location/>"))
+    assert failed.returncode == 107
+
+
+def test_drbd_84s_fence_peer_runs_pacemakers_script_with_the_compatible_cibadmin_first(node):
+    tmp_path, env = node
+    fence = tmp_path / "crm-fence-peer.sh"
+    fence.write_text('#!/bin/sh\necho "$PATH" >"%s"\nexit 7\n' % (tmp_path / "path"))
+    fence.chmod(0o755)
+    env.update(TWONODE_DRBD_FENCE_PEER=str(fence), TWONODE_PCMK_COMPAT="/usr/local/lib/twonode/pcmk-compat")
+    assert _run("twonode-drbd-fence-peer", [], env)[0].returncode == 7
+    assert (tmp_path / "path").read_text().strip().startswith("/usr/local/lib/twonode/pcmk-compat:")
