@@ -477,7 +477,10 @@ def rescue(stage, statuses, dpkg_audit=None):
     elif entry.get("unclean"):
         unhealthy.append("the cluster does not know its state (unclean)")
     if not own.get("stack_running"):
-        unhealthy.append("its cluster stack does not answer")
+        unhealthy.append("its cluster stack does not answer" + (
+            " (stopped and masked for the release upgrade: `systemctl unmask --runtime pacemaker corosync "
+            "corosync-qdevice && systemctl start pacemaker`, or reboot it)"
+            if str(stage.get("release")).lower() == "true" else ""))
     if dpkg_audit is not None and str(dpkg_audit).strip():
         unhealthy.append("dpkg left packages half-installed or unconfigured (dpkg --audit): %s"
                          % " ".join(str(dpkg_audit).split())[:300])

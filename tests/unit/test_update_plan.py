@@ -392,6 +392,11 @@ def test_after_a_failure_a_broken_node_stays_in_standby_with_what_to_do(fixture_
     assert down["unstandby"] is False
     assert any("it is not online in the cluster; its cluster stack does not answer" in l for l in down["lines"])
     assert "services runs on node1 (3 of 3 members)." in down["lines"]
+    # a release upgrade stopped after the node's stack was stopped and masked: the message says how to start it
+    release = rescue(dict(stage, release=True, task="Read the new release's package lists"), {"node1": gone, "node2": None})
+    assert any("its cluster stack does not answer (stopped and masked for the release upgrade: `systemctl unmask "
+               "--runtime pacemaker corosync corosync-qdevice && systemctl start pacemaker`, or reboot it)" in l
+               for l in release["lines"])
     # nobody answers
     assert rescue(stage, {"node1": None, "node2": None})["lines"][-1] == "No node's cluster stack answered: look at the nodes now."
 
@@ -508,7 +513,7 @@ def test_two_switchovers_are_counted_not_called_the_only_one():
 
 # The release upgrade (update_release). The sources are as Debian 12 installs write them: debootstrap's one line
 # (the container bed's), the installer's sources.list with security and updates, and a deb822 file.
-BOOKWORM_INSTALLER_LIST = """#deb cdrom:[Debian GNU/Linux 12.5.0 _Bookworm_ - Official amd64 NETINST with firmware 20240210-11:27]/ bookworm contrib main non-free-firmware
+BOOKWORM_INSTALLER_LIST = """#deb cdrom:[Debian GNU/Linux 12.5.0 _Bookworm_ - Official amd64 NETINST]/ bookworm contrib main non-free-firmware
 
 deb http://deb.debian.org/debian/ bookworm main non-free-firmware
 deb-src http://deb.debian.org/debian/ bookworm main non-free-firmware
@@ -535,7 +540,7 @@ def test_the_sources_name_the_next_release_and_nothing_else_changes():
     assert "deb-src http://deb.debian.org/debian/ trixie main non-free-firmware" in text
     assert "deb http://deb.debian.org/debian/ trixie-updates main non-free-firmware" in text
     # comments are the administrator's words: left as they were
-    assert text.splitlines()[0].endswith("_Bookworm_ - Official amd64 NETINST with firmware 20240210-11:27]/ bookworm contrib main non-free-firmware")
+    assert text.splitlines()[0].endswith("_Bookworm_ - Official amd64 NETINST]/ bookworm contrib main non-free-firmware")
     assert "# bookworm-updates, to get updates" in text
     text, renamed = rewrite_sources(BOOKWORM_DEB822, "bookworm", "trixie")
     assert renamed == 3 and "Suites: trixie trixie-updates trixie-backports\n" in text

@@ -6,7 +6,8 @@ Only in the full run (tests/run-all.sh --full: TWONODE_DEBIAN=bookworm TWONODE_V
 whole verify: it downloads Debian 13 for both nodes (a few hundred MB) and leaves the bed on Debian 13.
 Judged: the update passes and reports both nodes moved; both nodes run Debian 13 with Pacemaker 3.0 and the pair
 is available; the service answered except during the switchover (the report's outage); every acknowledged mail
-is in a mailbox; the CIB has Pacemaker 3.0's schema; site.yml afterwards changes nothing."""
+is in a mailbox; the CIB has Pacemaker 3.0's schema; site.yml afterwards puts back what the packages rewrote,
+and a second site.yml changes nothing."""
 import json
 import os
 import re
@@ -110,9 +111,15 @@ def test_the_pair_moves_from_debian_12_to_13_with_the_service_up(node1, node2, t
     wait_until("every acknowledged mail delivered", lambda: set(mail.acked) <= mailbox_tokens(node1) | mailbox_tokens(node2),
                timeout=120)
 
-    schema = node1.check_output("cibadmin --query --scope nothing | sed -n 's/.*validate-with=\"\\([^\"]*\\)\".*/\\1/p' | head -n 1")
+    schema = re.search(r"validate-with=\"([^\"]*)\"", node1.check_output("cibadmin --query --xpath /cib --no-children")).group(1)
     assert schema.startswith("pacemaker-4."), schema
 
+    # site.yml puts back what the new release's packages rewrote of the collection's files (on the bed: postfix's
+    # upgrade rewrote main.cf, which the role writes); a second run then finds nothing to change on Debian 13.
+    first = run_playbook()
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    print("site.yml after the release upgrade changed: %s" % re.findall(r"TASK \[([^\]]+)\][^\n]*\n(?:(?!TASK )[^\n]*\n)*?changed: ",
+                                                                     first.stdout))
     again = run_playbook()
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-2000:]
     changed = re.findall(r"(node\d)\s+: ok=\d+\s+changed=(\d+) ", again.stdout)
