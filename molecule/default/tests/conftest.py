@@ -75,9 +75,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-class Client(threading.Thread):
-    """Fetches the service address every 0.25 s: (started, finished, answered, served_by) per probe.
-    As a context manager it runs for the block's length."""
+class Background(threading.Thread):
+    """A client that runs, as a context manager, for the block's length: run() loops until self.stop is set."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
 
     def __enter__(self):
         self.start()
@@ -85,16 +88,19 @@ class Client(threading.Thread):
 
     def __exit__(self, *exc):
         self.stop.set()
-        self.join(timeout=10)
+        self.join(timeout=30)
         return False
+
+
+class Client(Background):
+    """Fetches the service address every 0.25 s: (started, finished, answered, served_by) per probe."""
 
     def failed(self):
         return [p for p in self.probes if not p[2]]
 
     def __init__(self):
-        super().__init__(daemon=True)
+        super().__init__()
         self.probes = []
-        self.stop = threading.Event()
 
     def run(self):
         while not self.stop.is_set():

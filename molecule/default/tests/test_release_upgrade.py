@@ -12,12 +12,11 @@ import json
 import os
 import re
 import smtplib
-import threading
 import time
 
 import pytest
 
-from conftest import Client, cluster_status, run_playbook, wait_until
+from conftest import Background, Client, cluster_status, run_playbook, wait_until
 
 testinfra_hosts = ["node1"]
 
@@ -27,22 +26,12 @@ pytestmark = pytest.mark.skipif(os.environ.get("TWONODE_VERIFY") != "release",
 VIP = "10.213.10.100"
 
 
-class MailClient(threading.Thread):
+class MailClient(Background):
     """Sends a numbered mail through the virtual IP every second; keeps the tokens the server acknowledged."""
 
     def __init__(self):
-        super().__init__(daemon=True)
+        super().__init__()
         self.acked, self.refused = [], 0
-        self.stop = threading.Event()
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.join(timeout=30)
-        return False
 
     def run(self):
         n = 0
