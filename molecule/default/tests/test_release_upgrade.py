@@ -24,6 +24,8 @@ pytestmark = pytest.mark.skipif(os.environ.get("TWONODE_VERIFY") != "release",
                                 reason="the release upgrade runs in the full run only (TWONODE_VERIFY=release)")
 
 VIP = "10.213.10.100"
+# A task's name in ansible-playbook's output, when one of its hosts says changed before the next task begins.
+CHANGED_TASK = r"TASK \[([^\]]+)\][^\n]*\n(?:(?!TASK )[^\n]*\n)*?changed: "
 
 
 class MailClient(Background):
@@ -107,8 +109,7 @@ def test_the_pair_moves_from_debian_12_to_13_with_the_service_up(node1, node2, t
     # upgrade rewrote main.cf, which the role writes); a second run then finds nothing to change on Debian 13.
     first = run_playbook()
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
-    print("site.yml after the release upgrade changed: %s" % re.findall(r"TASK \[([^\]]+)\][^\n]*\n(?:(?!TASK )[^\n]*\n)*?changed: ",
-                                                                     first.stdout))
+    print("site.yml after the release upgrade changed: %s" % re.findall(CHANGED_TASK, first.stdout))
     again = run_playbook()
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-2000:]
     changed = re.findall(r"(node\d)\s+: ok=\d+\s+changed=(\d+) ", again.stdout)
