@@ -35,6 +35,7 @@ REBOOT_MODES = ("auto", "always", "never")
 # skipped release), and what each needs of the cluster stack on the way: Pacemaker 2.1 -> 3.0 is a rolling
 # upgrade upstream supports from 2.0.0 on (the node with the lower feature set stays DC while they mix).
 NEXT_RELEASE = {"bookworm": "trixie"}
+PREVIOUS_RELEASE = dict((new, old) for old, new in NEXT_RELEASE.items())
 RELEASE_NUMBERS = {"bookworm": "12", "trixie": "13"}
 # The distributions (a sources entry's suite) that name a release, as Debian spells them: the release itself
 # and its -updates, -security, -backports and -proposed-updates.
@@ -165,8 +166,7 @@ def release_errors(target, releases, packages, reboot_mode):
     if not target:
         return []
     errors = []
-    origins = dict((new, old) for old, new in NEXT_RELEASE.items())
-    if target not in origins:
+    if target not in PREVIOUS_RELEASE:
         return ["update_release %s is not a release this collection upgrades to (it knows: %s)"
                 % (target, ", ".join("%s -> %s" % item for item in sorted(NEXT_RELEASE.items())))]
     if packages:
@@ -174,9 +174,9 @@ def release_errors(target, releases, packages, reboot_mode):
     if reboot_mode == "never":
         errors.append("update_release needs each node rebooted into the new release: update_reboot cannot be never")
     for node, release in sorted(releases.items()):
-        if release not in (origins[target], target):
+        if release not in (PREVIOUS_RELEASE[target], target):
             errors.append("%s runs Debian %s; update_release=%s upgrades from %s only, one release at a time"
-                          % (node, release or "of an unknown release", target, origins[target]))
+                          % (node, release or "of an unknown release", target, PREVIOUS_RELEASE[target]))
     return errors
 
 
@@ -215,14 +215,13 @@ def release_simulations(simulations, releases, target):
     release (apt's own simulation against the old release's sources says nothing about it) and a reboot."""
     if not target:
         return simulations
-    origins = dict((new, old) for old, new in NEXT_RELEASE.items())
     result = dict(simulations)
     for node in release_work(releases, target):
         entry = dict(result.get(node) or {})
         entry["changes"] = apt_changes("")
-        entry["release"] = {"from": origins.get(target), "to": target}
+        entry["release"] = {"from": PREVIOUS_RELEASE.get(target), "to": target}
         entry["reboot"] = {"reboot": True, "needed": True, "packages": [],
-                           "why": "the release upgrade from Debian %s to %s" % (origins.get(target), target)}
+                           "why": "the release upgrade from Debian %s to %s" % (PREVIOUS_RELEASE.get(target), target)}
         result[node] = entry
     return result
 
