@@ -12,6 +12,7 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import (
     cib_objects,
     group_errors,
     postfix_master_cf,
+    boot_units,
     services_used,
     timeout_factor_error,
 )
@@ -112,5 +113,6 @@ class FilterModule(object):
             "resources_input_errors": resources_input_errors,
             "resources_cib_objects": resources_cib_objects,
             "resources_services_used": services_used,
+            "resources_boot_units": boot_units,
             "postfix_master_cf": postfix_master_cf,
         }

@@ -45,6 +45,7 @@ FS_OPS = [{"name": "monitor", "interval": "20s", "timeout": "40s"},
           {"name": "start", "interval": "0s", "timeout": "60s"},
           {"name": "stop", "interval": "0s", "timeout": "60s"}]
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_UNIT = re.compile(r"^[A-Za-z0-9_.@:-]+$")
 _AGENT = re.compile(r"^(ocf:[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+|systemd:[A-Za-z0-9_.@-]+|lsb:[A-Za-z0-9_.-]+|"
                     r"service:[A-Za-z0-9_.-]+)$")
 
@@ -141,6 +142,9 @@ def group_errors(groups, node_names, drbd_resources=None):
                               "'ocf:heartbeat:apache'" % (where, shown))
                 continue
             if isinstance(service, dict):
+                if "unit" in service and not (isinstance(service["unit"], str) and _UNIT.match(service["unit"])):
+                    errors.append("%s: service %r: unit must name a systemd unit, like 'apache2' or "
+                                  "'shopapi.service' (got %r)" % (where, sname, service["unit"]))
                 if not isinstance(service.get("params", {}), dict):
                     errors.append("%s: service %r: params must be a mapping of agent parameters" % (where, sname))
                 errors.extend(secret_params_errors("%s: service %r" % (where, sname), service.get("params"),
@@ -270,6 +274,25 @@ def data_directory(group, service):
     if not storage:
         return None
     return "%s/%s" % (str(storage["mountpoint"]).rstrip("/"), {"nginx": "www", "postfix": "mail"}.get(service, service))
+
+
+def boot_units(groups):
+    """The systemd units of every service the groups run, which must not start at boot (Pacemaker starts
+    them on one node): the catalogue's, a C(systemd:unit) agent's, and a custom service's C(unit) (for an
+    OCF or LSB agent whose daemon has a unit of its own, such as apache2 for ocf:heartbeat:apache)."""
+    units = []
+    for group in groups or []:
+        for service in group.get("services") or []:
+            if isinstance(service, str):
+                unit = CATALOGUE.get(service, {}).get("unit")
+            elif isinstance(service, dict):
+                agent = str(service.get("agent", ""))
+                unit = service.get("unit") or (agent.split(":", 1)[1] if agent.startswith("systemd:") else None)
+            else:
+                unit = None
+            if unit and str(unit) not in units:
+                units.append(str(unit))
+    return units
 
 
 def services_used(groups):

@@ -6,12 +6,14 @@ crm_mon alone on the node), the detection floor the corosync settings imply (tok
 controlled switchover times, and hard kill -> service answering again over --kills power-offs
 (drill.yml's cascade_power_off, which on a bed with DRBD also checks fsck and every acknowledged
 write), per direction (which node was cut); on a bed with an arbitrator inventory, the same power-offs again
-with the arbitrator added to the running pair (no fence race delay then). The beds run one after the other
+with the arbitrator added to the running pair (no fence race delay then), and --dc-kills power-offs of the
+node serving beside the DC (the cascade only cuts the DC: its survivor always is the DC). The beds run one after the other
 (they need both cores); each bed is left down at the end.
 Each bed is measured on each Debian release in --releases (TWONODE_DEBIAN for the bed scripts), so
 Debian 13 and 12 are side by side in one table.
 
     python3 tests/bed/benchmark.py [--beds containers,vms] [--releases trixie,bookworm] [--kills 5]
+                                   [--dc-kills 4]
                                    [--switchovers 3] [--samples 10] [--baseline REF] [--reruns-only]
 
 --baseline REF also times a second run of site.yml with the collection as it was at git REF, on the
@@ -170,8 +172,39 @@ def bench(bed, args, baseline=None):
         kills = drills(bed, ["cascade_power_off"], args.kills, [spec["arbitrator_inventory"]])["drills"][0]
         figures["arbitrated_kills_by_victim"] = by_victim(kills)
         figures["arbitrated_kills_detail"] = kills["detail"]
+        print("[%s] with the arbitrator, %d power-offs of the node serving beside the DC" % (bed, args.dc_kills),
+              flush=True)
+        figures["dc_survivor_kills_by_victim"] = dc_survivor_kills(bed, args.dc_kills, [spec["arbitrator_inventory"]])
     must(["bash", spec["script"], "down"], "bed down")
     return figures
+
+
+def current_dc_and_group_node(bed):
+    """(the DC, the node the first group runs on, the other node), from crm_mon on the bed's first node."""
+    out = must(SSH + BEDS[bed]["ssh"] + ["crm_mon --one-shot --output-as=xml"], "crm_mon")[0].stdout
+    dc = re.search(r'<current_dc [^>]*name="([^"]+)"', out)
+    group = re.search(r'<group id="[^"]+"[^>]*>\s*<resource [^>]*>\s*<node name="([^"]+)"', out)
+    nodes = re.findall(r'<node name="([^"]+)" id=', out[out.find("<nodes>"):out.find("</nodes>")])
+    dc = dc.group(1) if dc else None
+    return dc, (group.group(1) if group else None), [n for n in nodes if n != dc][0]
+
+
+def dc_survivor_kills(bed, count, inventories):
+    """The cascade's survivor always is the DC and serves, so each cut there is of the DC and the survivor
+    is elected. Here the group is first switched to the node beside the DC, so the DC survives: its
+    controller takes over without an election. {node cut: [seconds until the service answered again]}."""
+    spec = BEDS[bed]
+    extra = [arg for inventory in inventories for arg in ("-i", inventory)]
+    found = {}
+    for _kill in range(count):
+        dc, serving, other = current_dc_and_group_node(bed)
+        if serving == dc:
+            must(["ansible-playbook", "-i", spec["inventory"]] + extra
+                 + ["playbooks/failover.yml", "-e", "group=all", "-e", "to=" + other], "failover.yml to " + other)
+        drill = drills(bed, ["active_power_off"], 1, inventories)["drills"][0]
+        if isinstance(drill["measured"].get("service_back_after"), (int, float)):
+            found.setdefault(drill["measured"]["victim"], []).append(drill["measured"]["service_back_after"])
+    return found
 
 
 def by_victim(drill):
@@ -210,6 +243,7 @@ def report(results, baseline=None):
         ("hard kill -> service answers", lambda f: spread(f["kills"])),
         ("  by direction, no arbitrator", lambda f: directions(f["kills_by_victim"])),
         ("  by direction, with the arbitrator", lambda f: directions(f["arbitrated_kills_by_victim"])),
+        ("  with the arbitrator, the DC survives", lambda f: directions(f["dc_survivor_kills_by_victim"])),
     ]
     width = max(len(r[0]) for r in rows)
     print()
@@ -239,6 +273,8 @@ def main():
     parser.add_argument("--releases", default="trixie,bookworm",
                         help="Debian releases of the nodes, each measured on every bed")
     parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--dc-kills", type=int, default=4,
+                        help="power-offs of the serving node beside the DC (beds with an arbitrator)")
     parser.add_argument("--switchovers", type=int, default=3)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--baseline", help="a git ref whose collection's second run is timed beside this tree's")

@@ -4,7 +4,7 @@ from ansible_collections.twonode.ha.plugins.filter.resources import (
     resources_cib_objects,
     resources_input_errors,
 )
-from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import cib_objects, services_used
+from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import boot_units, cib_objects, services_used
 
 NODES = [
     {"name": "node1", "service_network": "10.213.10.0/24", "addresses": ["10.213.10.11", "10.213.20.11"]},
@@ -103,6 +103,25 @@ def test_custom_service_agent():
     member = objects["groups"][0]["members"][1]
     assert (member["id"], member["class"], member["type"]) == ("services-cron", "systemd", "cron")
     assert "provider" not in member and objects["constraints"] == []
+
+
+def test_every_service_of_a_group_is_kept_from_starting_at_boot():
+    """Not only the catalogue's: an administrator's own systemd unit, and the unit an OCF agent's daemon
+    has when named (the README promised it; only nginx and postfix were disabled)."""
+    shop = group(name="shop", vips=["10.213.10.101"], preferred_node=None, mail_domain=None,
+                 services=[{"name": "shopapi", "agent": "systemd:shopapi"},
+                           {"name": "web", "agent": "ocf:heartbeat:apache", "unit": "apache2"},
+                           {"name": "cron", "agent": "ocf:heartbeat:anything", "params": {"binfile": "/bin/true"}}])
+    assert boot_units([group(), shop]) == ["nginx", "postfix", "shopapi", "apache2"]
+    assert boot_units([group(services=["nginx"]), group(name="b", services=[{"name": "n", "agent": "systemd:nginx"}])]) \
+        == ["nginx"]
+    assert resources_input_errors([group(), shop], NODES) == []
+
+
+@pytest.mark.parametrize("unit", ["", "apache2 nginx", ["apache2"], "../x"])
+def test_a_custom_service_unit_must_name_one_unit(unit):
+    bad = group(services=[{"name": "web", "agent": "ocf:heartbeat:apache", "unit": unit}])
+    assert any("unit must name a systemd unit" in e for e in resources_input_errors([bad], NODES))
 
 
 def test_services_used():
