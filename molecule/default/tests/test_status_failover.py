@@ -49,7 +49,7 @@ def test_status_degraded_when_the_peer_is_stopped(node1, node2):
     nodes[standby].check_output("systemctl stop pacemaker corosync")
     try:
         rc, output = status()
-        assert rc != 0
+        assert rc == 2, output[-3000:]
         assert "verdict: degraded (seen from %s)" % active in output
         assert "node %s is offline" % standby in output
         assert "corosync link 0 to %s is disconnected" % standby in output
@@ -62,6 +62,21 @@ def test_status_degraded_when_the_peer_is_stopped(node1, node2):
     wait_until("both nodes online again",
                lambda: cluster_status(nodes[active])["nodes"] == {"node1": True, "node2": True}, timeout=120)
     wait_until("the verdict back to available", lambda: status()[0] == 0, timeout=120, interval=5)
+
+
+def test_status_names_a_node_it_cannot_reach_and_exits_2(node1):
+    """A node the control node cannot reach (here: node2 at an address nobody has) is named, the other
+    node's view is printed, and the run exits 2 as documented (Ansible alone exits 4 for an unreachable host)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        unreachable = os.path.join(tmp, "unreachable.yml")
+        with open(unreachable, "w") as handle:
+            handle.write("ha_pair:\n  hosts:\n    node2:\n      ansible_host: 10.213.10.250\n"
+                         "      ansible_ssh_common_args: -o ConnectTimeout=3 -o UserKnownHostsFile=/dev/null"
+                         " -o StrictHostKeyChecking=no\n")
+        rc, output = status("-i", unreachable)
+    assert rc == 2, output[-3000:]
+    assert "verdict: available (seen from node1)" in output, output[-3000:]
+    assert "not reached from this control node: node2" in output
 
 
 def test_failover_moves_the_group_and_leaves_no_constraint(node1):
