@@ -36,6 +36,7 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
     start_delay_errors,
     tolerance_errors,
 )
+from ansible_collections.twonode.ha.plugins.module_utils.fence_check import answer_lines, reboot_request_errors
 from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
@@ -87,4 +88,6 @@ class FilterModule(object):
             "cluster_alert_errors": alert_input_errors,
             "cluster_alert_agent_config": agent_config,
             "cluster_alert_cib": alert_cib,
+            "fence_check_lines": answer_lines,
+            "fence_reboot_errors": reboot_request_errors,
         }

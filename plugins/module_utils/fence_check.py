@@ -140,3 +140,37 @@ def unfenceable_nodes(devices, started_ids, node_names):
         targets = plugs(device["params"])
         covered.update(targets if targets else node_names)
     return sorted(set(node_names) - covered)
+
+
+def answer_lines(answers):
+    """One line per device and node asked (fence_check's devices results), for the operator."""
+    lines = []
+    for answer in answers or []:
+        status = answer.get("status") or "failed"
+        line = "%s (%s): %s, plug %s: %s" % (answer.get("device"), answer.get("agent"), answer.get("node"),
+                                           answer.get("plug") or "-", status)
+        if status != "ON":
+            said = (answer.get("answer") or "").strip().splitlines()
+            line += " (%s)" % (said[-1] if said else "no answer")
+        lines.append(line)
+    return lines or ["no fence device configured"]
+
+
+def reboot_request_errors(node, nodes, confirm, cluster_name, status, force=False):
+    """Why fencing `node` once on request must not happen now ([] when it may): the node must be one
+    of the pair's, the request confirmed with the cluster's name, the pair available (the peer can
+    serve), and a node that runs groups is fenced only with force (its groups move: an outage)."""
+    errors = []
+    if node not in nodes:
+        errors.append("reboot=%s is not a node of this pair (%s)" % (node, ", ".join(nodes)))
+    if confirm != cluster_name:
+        errors.append("fencing %s needs -e confirm=%s (the cluster's name)" % (node, cluster_name))
+    if status.get("verdict") != "available":
+        errors.append("the pair is %s, not available (%s): fence a node only when its peer can serve"
+                      % (status.get("verdict"), "; ".join(status.get("reasons") or []) or "no reason given"))
+    serving = sorted(gid for gid, group in (status.get("groups") or {}).items()
+                     if group.get("kind") == "group" and node in (group.get("nodes") or []))
+    if serving and not force:
+        errors.append("%s runs %s: fencing it moves them to its peer, an outage like a failover; add -e force=true "
+                      "to fence it anyway" % (node, ", ".join(serving)))
+    return errors

@@ -1,5 +1,7 @@
 """Fence device status checks, on the CIB captured on the container bed (fence_docker, two devices)."""
 from ansible_collections.twonode.ha.plugins.module_utils.fence_check import (
+    answer_lines,
+    reboot_request_errors,
     agent_stdin, checks_from, desired_devices, judge, plugs, problem, secret_values, stonith_devices, unchanged,
     unfenceable_nodes)
 
@@ -65,3 +67,42 @@ def test_devices_from_the_role_carry_their_secrets_and_skip_when_unchanged(fixtu
     assert device["params"] == {"ip": "192.0.2.22", "port": "623", "bmc_word": "Tr0ub4dor"}
     assert secret_values(device) == ["Tr0ub4dor"]
     assert "Tr0ub4dor" not in judge(device, "beta", "beta", 1, "login as Tr0ub4dor failed", "")["answer"]
+
+
+# What cluster_status returned on the container bed (the fields the request check reads).
+AVAILABLE = {"verdict": "available", "reasons": [],
+             "groups": {"services": {"members": ["services-vip1", "services-nginx", "services-postfix"],
+                                     "nodes": ["node1"], "running": 3, "wanted": 3, "kind": "group"},
+                        "fence-node1": {"members": ["fence-node1"], "nodes": ["node2"], "running": 1, "wanted": 1,
+                                        "kind": "primitive"}}}
+
+
+def test_fencing_on_request_of_the_standby_confirmed_is_allowed():
+    assert reboot_request_errors("node2", ["node1", "node2"], "testbed", "testbed", AVAILABLE) == []
+
+
+def test_fencing_on_request_is_refused_for_the_serving_node_without_force_and_when_unconfirmed():
+    errors = reboot_request_errors("node1", ["node1", "node2"], "", "testbed", AVAILABLE)
+    assert errors == ["fencing node1 needs -e confirm=testbed (the cluster's name)",
+                      "node1 runs services: fencing it moves them to its peer, an outage like a failover; "
+                      "add -e force=true to fence it anyway"]
+    assert reboot_request_errors("node1", ["node1", "node2"], "testbed", "testbed", AVAILABLE, force=True) == []
+
+
+def test_fencing_on_request_is_refused_for_an_unknown_node_or_a_degraded_pair():
+    degraded = dict(AVAILABLE, verdict="degraded", reasons=["node node2 is offline"])
+    assert reboot_request_errors("node3", ["node1", "node2"], "testbed", "testbed", AVAILABLE) == [
+        "reboot=node3 is not a node of this pair (node1, node2)"]
+    assert reboot_request_errors("node2", ["node1", "node2"], "testbed", "testbed", degraded) == [
+        "the pair is degraded, not available (node node2 is offline): fence a node only when its peer can serve"]
+
+
+def test_the_answers_are_one_line_each():
+    answers = [{"device": "fence-node2", "agent": "fence_docker", "node": "node2", "plug": "twonode-node2",
+                "status": "ON", "answer": "Status: ON"},
+               {"device": "fence-node1", "agent": "fence_ipmilan", "node": "node1", "plug": "",
+                "status": "failed", "answer": "Connection timed out\nUnable to connect/login to fencing device\n"}]
+    assert answer_lines(answers) == [
+        "fence-node2 (fence_docker): node2, plug twonode-node2: ON",
+        "fence-node1 (fence_ipmilan): node1, plug -: failed (Unable to connect/login to fencing device)"]
+    assert answer_lines([]) == ["no fence device configured"]
