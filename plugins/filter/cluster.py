@@ -34,10 +34,11 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
     sbd_fence_devices,
     sbd_stonith_timeout,
     start_delay_errors,
+    time_sync_errors,
     tolerance_errors,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.fence_check import answer_lines, reboot_request_errors
-from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
+from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines, with_clocks
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 
@@ -76,6 +77,7 @@ class FilterModule(object):
             "cluster_node_list": node_list,
             "authkey_source": authkey_source,
             "status_lines": status_lines,
+            "status_with_clocks": with_clocks,
             "sbd_device_paths": sbd_device_paths,
             "sbd_errors": sbd_errors,
             "sbd_fence_devices": sbd_fence_devices,
@@ -88,6 +90,7 @@ class FilterModule(object):
             "cluster_alert_errors": alert_input_errors,
             "cluster_alert_agent_config": agent_config,
             "cluster_alert_cib": alert_cib,
+            "cluster_time_errors": time_sync_errors,
             "fence_check_lines": answer_lines,
             "fence_reboot_errors": reboot_request_errors,
         }

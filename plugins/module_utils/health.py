@@ -148,6 +148,37 @@ def verdict(status, links=None, drbd=None, node_id_names=None, unfenceable=None,
     return (DEGRADED, reasons) if reasons else (AVAILABLE, [])
 
 
+# Two clocks further apart than this (status.yml reads both nodes at once; each answers within about a
+# second) make the pair degraded: maintenance that ends by itself and the logs assume they agree.
+CLOCK_SKEW_MAX = 5.0
+
+
+def with_clocks(view, results, max_skew=CLOCK_SKEW_MAX):
+    """The status `view` (one node's cluster_status) with every node's clock added as `clocks`
+    ({node: {synchronized, ahead}}, ahead: seconds ahead of the slowest clock), and degraded, with the
+    reason, when the clocks differ by more than max_skew seconds (only an available pair is degraded:
+    down stays down)."""
+    clocks = {}
+    for result in results or []:
+        clock = (result or {}).get("clock") or {}
+        if clock.get("now") is not None:
+            clocks[result.get("local_node") or "?"] = clock
+    view = dict(view)
+    if not clocks:
+        return view
+    slowest = min(clock["now"] for clock in clocks.values())
+    view["clocks"] = dict((name, {"synchronized": clock.get("synchronized"), "ahead": round(clock["now"] - slowest, 1)})
+                          for name, clock in clocks.items())
+    skew = max(clock["now"] for clock in clocks.values()) - slowest
+    if len(clocks) > 1 and skew > max_skew:
+        ahead = max(clocks, key=lambda name: clocks[name]["now"])
+        view["reasons"] = list(view.get("reasons") or []) + [
+            "the nodes' clocks differ by about %.0f s (%s is ahead): check their time service" % (skew, ahead)]
+        if view.get("verdict") == "available":
+            view["verdict"] = "degraded"
+    return view
+
+
 def status_lines(status):
     """A short human table of a cluster_status result (its returned dict)."""
     lines = ["verdict: %s (seen from %s)" % (status["verdict"], status["local_node"])]
@@ -177,4 +208,9 @@ def status_lines(status):
     lines.append("fence devices:" + ("" if status["fence_devices"] else " none"))
     for device in status["fence_devices"]:
         lines.append("  %-12s %s" % (device["id"], "started on " + ", ".join(device["nodes"]) if device["active"] else "STOPPED"))
+    if status.get("clocks"):
+        lines.append("clocks:")
+        for name, clock in sorted(status["clocks"].items()):
+            synced = {True: "synchronised", False: "NOT synchronised"}.get(clock["synchronized"], "sync unknown")
+            lines.append("  %-12s %s, %+.1f s" % (name, synced, clock["ahead"]))
     return lines

@@ -30,6 +30,39 @@ FENCE_AGENTS = ["stonith_admin", "--list-installed"]
 CIB_RESOURCES = ["cibadmin", "--query", "--local", "--scope", "resources"]
 
 
+# The kernel's clock discipline (adjtimex): TIME_ERROR, and the status bit a time daemon (chrony,
+# systemd-timesyncd, ntpd) clears once it has synchronised the clock - what timedatectl's
+# NTPSynchronized reads.
+TIME_ERROR = 5
+STA_UNSYNC = 0x0040
+# Time services a node may run, as Debian names their units.
+TIME_SERVICES = ["chrony", "systemd-timesyncd", "ntpsec", "ntp", "openntpd"]
+
+
+def clock_synchronized(adjtimex_rc, adjtimex_status):
+    """Whether the kernel calls its clock synchronised: adjtimex did not answer TIME_ERROR and the
+    status has no STA_UNSYNC (a time daemon sets both once it has reached a source)."""
+    return adjtimex_rc != TIME_ERROR and not adjtimex_status & STA_UNSYNC
+
+
+def read_kernel_clock():
+    """(adjtimex's return value, its status bits), by asking the kernel without changing anything."""
+    import ctypes
+    import ctypes.util
+
+    class Timex(ctypes.Structure):  # struct timex, up to status; the kernel writes the rest into padding
+        _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+                    ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int),
+                    ("rest", ctypes.c_byte * 256)]
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    timex = Timex()  # modes 0: read only
+    rc = libc.adjtimex(ctypes.byref(timex))
+    if rc < 0:
+        raise OSError(ctypes.get_errno(), "adjtimex failed")
+    return rc, timex.status
+
+
 def sha1_text(text):
     """The sha1 of text as it lands in a file (UTF-8), the digest file_facts reports."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()

@@ -476,17 +476,42 @@ maintenance:
       description: Resources the cluster does not manage.
       type: list
       elements: str
+clock:
+  description: This node's clock when it was read.
+  returned: always
+  type: dict
+  contains:
+    now:
+      description: The time on this node, in seconds since the epoch (C(status.yml) compares the nodes').
+      type: float
+    synchronized:
+      description: Whether the kernel calls the clock synchronised by a time service; V(null) when it cannot be asked.
+      type: bool
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.twonode.ha.plugins.module_utils.node_state import clock_synchronized, read_kernel_clock
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import run_with_node
 from ansible_collections.twonode.ha.plugins.module_utils.status_read import read_status
 
 
 def read(module, node):
     params = module.params
-    return dict(changed=False, **read_status(node, drbd=params["drbd"] == "auto", settle_groups=params["settle_groups"],
-                                             idle=params["idle"], pair=params["pair"]))
+    result = dict(changed=False, **read_status(node, drbd=params["drbd"] == "auto", settle_groups=params["settle_groups"],
+                                               idle=params["idle"], pair=params["pair"]))
+    result["clock"] = read_clock()
+    return result
+
+
+def read_clock():
+    """This node's time when read (status.yml compares the nodes'), and whether the kernel calls it synchronised."""
+    try:
+        synchronized = clock_synchronized(*read_kernel_clock())
+    except (OSError, AttributeError):
+        synchronized = None
+    return {"now": round(time.time(), 3), "synchronized": synchronized}
 
 
 def main():

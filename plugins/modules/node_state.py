@@ -212,6 +212,21 @@ host:
         - Only the addresses are read out of the CIB, never the resources' other parameters.
       type: list
       elements: str
+    clock:
+      description: The node's clock.
+      type: dict
+      contains:
+        synchronized:
+          description:
+            - Whether the kernel calls the clock synchronised (a time daemon has reached a source), as
+              C(timedatectl)'s NTPSynchronized; V(null) when it cannot be asked.
+          type: bool
+        services:
+          description:
+            - Which time services run, of C(chrony), C(systemd-timesyncd), C(ntpsec), C(ntp) and C(openntpd);
+              only those asked in O(units) are known.
+          type: list
+          elements: str
 status:
   description:
     - The cluster's status as this node sees it (with O(status)), as the return values of M(twonode.ha.cluster_status),
@@ -239,6 +254,8 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     FENCE_AGENTS,
     IP_ADDRESSES,
     SYSTEMCTL_SHOW,
+    TIME_SERVICES,
+    clock_synchronized,
     device_kind,
     file_facts,
     missing_packages,
@@ -246,6 +263,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     parse_ip_addresses,
     parse_os_release,
     parse_systemctl_show,
+    read_kernel_clock,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
@@ -286,6 +304,7 @@ def read_state(module, node):
             raise NodeError(str(exc))
     if params["host"]:
         result["host"] = read_host(node, bool(module.get_bin_path("cibadmin")))
+        result["host"]["clock"] = read_clock(result["units"])
     if params["fence_agents"]:
         rc, out, dummy = node.run(FENCE_AGENTS)
         result["fence_agents"] = [line.strip() for line in out.splitlines() if line.strip()] if rc == 0 else []
@@ -308,6 +327,16 @@ def read_host(node, has_cib):
     return {"addresses": [network.split("/")[0] for network in networks], "networks": networks,
             "hostname": os.uname()[1], "distribution": distribution, "distribution_major_version": major_version,
             "managed_addresses": read_managed_addresses(node) if has_cib else []}
+
+
+def read_clock(units):
+    """Whether the kernel calls the clock synchronised, and which of the time services asked in units run."""
+    try:
+        synchronized = clock_synchronized(*read_kernel_clock())
+    except (OSError, AttributeError):
+        synchronized = None
+    return {"synchronized": synchronized,
+            "services": [name for name in TIME_SERVICES if (units.get(name) or {}).get("active") == "active"]}
 
 
 def read_managed_addresses(node):

@@ -16,6 +16,7 @@ import ipaddress
 import re
 
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import secret_params_errors, split_secrets
+from ansible_collections.twonode.ha.plugins.module_utils.node_state import TIME_SERVICES
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 # Pacemaker ids are XML ids: a letter or underscore first.
@@ -449,3 +450,23 @@ def authkey_source(states):
             if wanted(state):
                 return state["host"]
     raise ValueError("no hosts to choose an authkey source from")
+
+
+def time_sync_errors(members, required=True):
+    """Why the nodes' clocks cannot be trusted ([] when they can, or when not required): each member
+    (a node's __cluster_self: node_name, clock {synchronized, services}) needs a time service running
+    and the kernel saying the clock is synchronised. Maintenance that ends by itself, fencing history,
+    logs and certificates all assume both nodes agree on the time."""
+    if not required:
+        return []
+    errors = []
+    for member in members or []:
+        clock = member.get("clock") or {}
+        if not clock.get("services"):
+            errors.append("%s: no time service runs (%s): install and start one (chrony or systemd-timesyncd), or "
+                          "set cluster_require_time_sync: false" % (member.get("node_name"), ", ".join(TIME_SERVICES)))
+        elif not clock.get("synchronized"):
+            errors.append("%s: %s runs but the clock is not synchronised (no time source reached yet?): check "
+                          "its sources (chronyc sources, timedatectl timesync-status), or set "
+                          "cluster_require_time_sync: false" % (member.get("node_name"), ", ".join(clock["services"])))
+    return errors

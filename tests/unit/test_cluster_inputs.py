@@ -368,3 +368,19 @@ def test_pairs_that_share_an_arbitrator_need_names_of_their_own():
                                namesakes(hostvars, others, "twonode"))
     assert errors == ["hosts web1, web2 are nodes of another cluster named twonode: pairs that share an arbitrator "
                       "need cluster names of their own (set cluster_name)"]
+
+
+def test_both_clocks_must_be_synchronised_by_a_time_service_unless_not_required():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import time_sync_errors
+    synced = {"node_name": "node1", "clock": {"synchronized": True, "services": ["chrony"]}}
+    no_service = {"node_name": "node2", "clock": {"synchronized": False, "services": []}}
+    unsynced = {"node_name": "node2", "clock": {"synchronized": False, "services": ["systemd-timesyncd"]}}
+    assert time_sync_errors([synced, dict(synced, node_name="node2")]) == []
+    assert time_sync_errors([synced, no_service]) == [
+        "node2: no time service runs (chrony, systemd-timesyncd, ntpsec, ntp, openntpd): install and start one "
+        "(chrony or systemd-timesyncd), or set cluster_require_time_sync: false"]
+    assert time_sync_errors([synced, unsynced])[0].startswith(
+        "node2: systemd-timesyncd runs but the clock is not synchronised")
+    # The kernel could not be asked: not taken for synchronised.
+    assert time_sync_errors([dict(synced, clock={"synchronized": None, "services": ["chrony"]})])
+    assert time_sync_errors([no_service, unsynced], required=False) == []

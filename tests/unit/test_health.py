@@ -153,3 +153,31 @@ def test_a_node_no_started_device_can_fence_degrades_the_pair(fixture_text):
     assert result == "degraded"
     assert reasons == ["no started fence device can fence node node2: if it hangs, the cluster cannot take over "
                        "its resources"]
+
+
+def test_the_clocks_are_shown_and_disagreeing_clocks_degrade_an_available_pair():
+    from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines, with_clocks
+    view = {"verdict": "available", "reasons": [], "local_node": "node1"}
+    node1 = dict(view, clock={"now": 1796652000.250, "synchronized": True})
+    node2 = {"local_node": "node2", "clock": {"now": 1796652000.950, "synchronized": False}}
+    shown = with_clocks(view, [node1, node2])
+    assert shown["verdict"] == "available" and shown["reasons"] == []
+    assert shown["clocks"] == {"node1": {"synchronized": True, "ahead": 0.0},
+                               "node2": {"synchronized": False, "ahead": 0.7}}
+    skewed = with_clocks(view, [node1, dict(node2, clock={"now": 1796652042.0, "synchronized": False})])
+    assert skewed["verdict"] == "degraded"
+    assert skewed["reasons"] == ["the nodes' clocks differ by about 42 s (node2 is ahead): check their time service"]
+    assert view == {"verdict": "available", "reasons": [], "local_node": "node1"}  # not changed in place
+    down = with_clocks(dict(view, verdict="down"), [node1, dict(node2, clock={"now": 1796652100.0})])
+    assert down["verdict"] == "down"
+    assert with_clocks(view, [node1], max_skew=5) == dict(view, clocks={"node1": {"synchronized": True, "ahead": 0.0}})
+    assert with_clocks(view, []) == view
+
+
+def test_the_status_table_lists_the_clocks(fixture_text):
+    from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines
+    status = {"verdict": "available", "reasons": [], "local_node": "node1", "nodes": {}, "groups": {}, "links": [],
+              "drbd": [], "fence_devices": [],
+              "clocks": {"node1": {"synchronized": True, "ahead": 0.0}, "node2": {"synchronized": False, "ahead": 0.7}}}
+    lines = status_lines(status)
+    assert lines[-3:] == ["clocks:", "  node1        synchronised, +0.0 s", "  node2        NOT synchronised, +0.7 s"]

@@ -239,3 +239,19 @@ def test_a_file_read_keeps_its_line_ends(tmp_path):
     text = read_text(str(ca))
     assert "\r\n" in text and sha1_text(text) == file_facts(str(ca))["sha1"]
     assert read_text(str(tmp_path / "missing")) is None
+
+
+def test_the_kernel_clock_is_synchronised_only_when_a_time_daemon_said_so():
+    from ansible_collections.twonode.ha.plugins.module_utils.node_state import clock_synchronized
+    # adjtimex on the beds' host (no time source reached): TIME_ERROR, STA_UNSYNC set.
+    assert clock_synchronized(5, 0x40) is False
+    # chrony synchronised: TIME_OK, STA_PLL | STA_NANO (0x2001), STA_UNSYNC clear.
+    assert clock_synchronized(0, 0x2001) is True
+    # Leap second pending (TIME_INS) is still synchronised; STA_UNSYNC alone is not.
+    assert clock_synchronized(1, 0x2011) is True and clock_synchronized(0, 0x2041) is False
+
+
+def test_reading_the_kernel_clock_changes_nothing_and_answers():
+    from ansible_collections.twonode.ha.plugins.module_utils.node_state import read_kernel_clock
+    rc, status = read_kernel_clock()
+    assert 0 <= rc <= 5 and isinstance(status, int)

@@ -63,6 +63,9 @@ BAD_INPUTS = [
      "cluster_arbitrator node2 is a node of this pair; the arbitrator must be a third host"),
     ("arbitrator ping that is not an address", ["-e", "BAD_ARBITRATOR_PING", "-i", "ARBITRATOR_INVENTORY"],
      "cluster_arbitrator_ping must be a list of IP addresses"),
+    # The bed's host reaches no time source: with the check on (the default for real pairs) it stops.
+    ("clocks without a time service", ["-e", "cluster_require_time_sync=true"],
+     "node1: no time service runs (chrony, systemd-timesyncd, ntpsec, ntp, openntpd)"),
     # The last role's inputs are checked before the first role runs.
     ("virtual IP outside the service network", ["-e", "FOREIGN_VIP"],
      "Fix resources_groups, nothing was changed"),
