@@ -147,8 +147,8 @@ def answer_lines(answers):
     lines = []
     for answer in answers or []:
         status = answer.get("status") or "failed"
-        line = "%s (%s): %s, plug %s: %s" % (answer.get("device"), answer.get("agent"), answer.get("node"),
-                                           answer.get("plug") or "-", status)
+        line = "%s (%s): %s, plug %s: %s" % (
+            answer.get("device"), answer.get("agent"), answer.get("node"), answer.get("plug") or "-", status)
         if status != "ON":
             said = (answer.get("answer") or "").strip().splitlines()
             line += " (%s)" % (said[-1] if said else "no answer")

@@ -74,7 +74,6 @@ def test_fence_check_asks_every_device_and_fences_only_on_request(node1, node2):
     assert fenced.returncode == 0, fenced.stdout[-3000:]
     assert "%s fenced" % standby in fenced.stdout and "the pair is available again" in fenced.stdout
     new = [e for e in fence_history(node1) if e not in before]
-    assert [(action, target) for action, target, _ in new] == [("reboot", standby)], new
+    assert [(event[0], event[1]) for event in new] == [("reboot", standby)], new
     wait_until("both nodes online", lambda: all(cluster_status(node1)["nodes"].values()), timeout=120)
     assert [g["nodes"] for gid, g in cluster_status(node1)["groups"].items() if gid == "services"][0] == [serving]
-
