@@ -11,6 +11,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import (
     cib_objects,
     group_errors,
+    postfix_ha_settings,
+    postfix_main_cf,
     postfix_master_cf,
     boot_units,
     services_used,
@@ -115,4 +117,6 @@ class FilterModule(object):
             "resources_services_used": services_used,
             "resources_boot_units": boot_units,
             "postfix_master_cf": postfix_master_cf,
+            "postfix_ha_settings": postfix_ha_settings,
+            "postfix_main_cf": postfix_main_cf,
         }

@@ -307,6 +307,94 @@ def services_used(groups):
     return used
 
 
+_MAIN_CF_PARAMETER = re.compile(r"^([A-Za-z0-9_]+)\s*=\s*(.*)$")
+POSTFIX_SETTINGS_MARK = "# twonode.ha: what the cluster needs (the rest of this file is the administrator's)"
+
+
+def postfix_main_cf_values(text):
+    """{parameter: value} as main.cf sets them (the last setting wins, continuation lines joined)."""
+    values, current = {}, None
+    for line in (text or "").splitlines():
+        match = _MAIN_CF_PARAMETER.match(line)
+        if match:
+            current = match.group(1)
+            values[current] = match.group(2).strip()
+        elif current and line[:1] in (" ", "\t") and line.strip() and not line.strip().startswith("#"):
+            values[current] = (values[current] + " " + line.strip()).strip()
+        elif not line.strip() or line.startswith("#"):
+            continue
+        else:
+            current = None
+    return values
+
+
+def postfix_ha_settings(text, service):
+    """The main.cf parameters the cluster needs, given the file as it is and the service (services_used'
+    entry: mail_domain, vips, data). Only these change; relayhost, TLS, restrictions and the rest stay:
+    inet_interfaces all (postfix starts on the node that does not hold the VIPs yet: smtpd's listeners
+    in master.cf are the VIPs), IPv6 when a VIP is IPv6, the group's domain among mydestination (unless
+    the file delivers it as a virtual, alias or relay domain), and the mail spool on the group's DRBD
+    filesystem when it has one."""
+    values = postfix_main_cf_values(text)
+    wanted = {"inet_interfaces": "all"}
+    if any(":" in vip for vip in service.get("vips") or []) and values.get("inet_protocols", "all") not in ("all", "ipv4, ipv6", "ipv6, ipv4"):
+        wanted["inet_protocols"] = "all"
+    domain = service.get("mail_domain")
+    destinations = values.get("mydestination", "$myhostname, localhost.$mydomain, localhost")
+    # A domain the administrator delivers otherwise (virtual mailboxes, aliases, relaying) is theirs to keep.
+    elsewhere = " ".join(values.get(name, "") for name in ("virtual_mailbox_domains", "virtual_alias_domains", "relay_domains"))
+    if domain and domain not in _postfix_expanded(re.split(r"[\s,]+", destinations), values) \
+            and domain not in re.split(r"[\s,]+", elsewhere):
+        wanted["mydestination"] = "%s, %s" % (destinations, domain) if destinations else domain
+    if service.get("data"):
+        wanted["mail_spool_directory"] = service["data"]
+    return wanted
+
+
+def _postfix_expanded(names, values):
+    """The names with $myhostname and $mydomain (also as ${...}) replaced by main.cf's values (mydomain
+    defaults to myhostname without its first label); names that need the node's own hostname stay as they are."""
+    hostname = values.get("myhostname")
+    mydomain = values.get("mydomain") or (hostname.split(".", 1)[1] if hostname and "." in hostname else None)
+    expanded = []
+    for name in names:
+        for variable, value in (("myhostname", hostname), ("mydomain", mydomain)):
+            if value and not value.startswith("$"):
+                name = name.replace("${%s}" % variable, value).replace("$" + variable, value)
+        expanded.append(name)
+    return expanded
+
+
+def postfix_main_cf(text, settings):
+    """main.cf with each of settings' parameters set in place (its continuation lines taken with it; a
+    parameter set twice is set where it was last), the ones it lacks added in a marked block at the end,
+    every other line kept as it is."""
+    lines = (text or "").splitlines()
+    last = {}
+    for index, line in enumerate(lines):
+        match = _MAIN_CF_PARAMETER.match(line)
+        if match and match.group(1) in settings:
+            last[match.group(1)] = index
+    out, skip = [], False
+    for index, line in enumerate(lines):
+        if skip and line[:1] in (" ", "\t") and line.strip():
+            continue
+        skip = False
+        match = _MAIN_CF_PARAMETER.match(line)
+        if match and match.group(1) in settings:
+            skip = True
+            if last[match.group(1)] == index:
+                out.append("%s = %s" % (match.group(1), settings[match.group(1)]))
+            continue
+        out.append(line)
+    missing = [name for name in settings if name not in last]
+    if missing:
+        if POSTFIX_SETTINGS_MARK not in out:
+            out.append(POSTFIX_SETTINGS_MARK)
+        out.extend("%s = %s" % (name, settings[name]) for name in missing)
+    return "\n".join(out) + "\n"
+
+
 POSTFIX_LISTENERS_BEGIN = "# BEGIN twonode.ha smtpd listeners"
 POSTFIX_LISTENERS_END = "# END twonode.ha smtpd listeners"
 # Debian's master.cf line that makes smtpd listen on every address.

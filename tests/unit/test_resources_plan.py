@@ -4,7 +4,8 @@ from ansible_collections.twonode.ha.plugins.filter.resources import (
     resources_cib_objects,
     resources_input_errors,
 )
-from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import boot_units, cib_objects, services_used
+from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import (
+    boot_units, cib_objects, postfix_ha_settings, postfix_main_cf, postfix_main_cf_values, services_used)
 
 NODES = [
     {"name": "node1", "service_network": "10.213.10.0/24", "addresses": ["10.213.10.11", "10.213.20.11"]},
@@ -242,3 +243,54 @@ def test_a_timeout_factor_scales_the_collections_operations_only():
 def test_a_bad_timeout_factor_is_refused(factor):
     errors = resources_input_errors([group()], NODES, timeout_factor=factor)
     assert errors == ["resources_timeout_factor must be a number from 1 to 10 (got %r)" % (factor,)]
+
+
+BED_POSTFIX = {"vips": ["10.213.10.100"], "group": "services", "mail_domain": "testbed.example", "data": None}
+
+
+def test_a_pair_deployed_before_keeps_its_main_cf_as_it_is(fixture_text):
+    """main.cf the role wrote before (its old template, read on the container bed): nothing to change."""
+    text = fixture_text("postfix_main_cf_p3_role_template.cf")
+    settings = postfix_ha_settings(text, BED_POSTFIX)
+    assert settings == {"inet_interfaces": "all"}
+    assert postfix_main_cf(text, settings) == text
+
+
+def test_the_administrators_main_cf_keeps_relayhost_and_tls_and_gets_only_what_the_cluster_needs(fixture_text):
+    # Debian's main.cf (the package's, read on a node) as an administrator set it up before the cluster.
+    admin = (fixture_text("postfix_main_cf_p3_package_debian.cf").replace("relayhost =", "relayhost = [smtp.example.net]:587")
+             + "smtpd_tls_cert_file = /etc/ssl/certs/shop.pem\nsmtpd_tls_key_file = /etc/ssl/private/shop.key\n"
+             + "smtpd_recipient_restrictions = permit_mynetworks,\n    reject_unauth_destination\n"
+             + "inet_interfaces = loopback-only\n")
+    service = dict(BED_POSTFIX, mail_domain="shop.example", data="/srv/shop/mail")
+    settings = postfix_ha_settings(admin, service)
+    assert settings == {"inet_interfaces": "all", "mydestination": "$myhostname, localhost.$mydomain, localhost, shop.example",
+                        "mail_spool_directory": "/srv/shop/mail"}
+    result = postfix_main_cf(admin, settings)
+    values = postfix_main_cf_values(result)
+    assert values["relayhost"] == "[smtp.example.net]:587"
+    assert values["smtpd_tls_cert_file"] == "/etc/ssl/certs/shop.pem"
+    assert values["smtpd_recipient_restrictions"] == "permit_mynetworks, reject_unauth_destination"
+    assert values["inet_interfaces"] == "all" and values["mail_spool_directory"] == "/srv/shop/mail"
+    assert values["mydestination"].endswith(", shop.example")
+    # Only those lines changed, the spool added in the marked block at the end.
+    changed = [line for line in result.splitlines() if line not in admin.splitlines()]
+    assert changed == ["mydestination = $myhostname, localhost.$mydomain, localhost, shop.example", "inet_interfaces = all",
+                       "# twonode.ha: what the cluster needs (the rest of this file is the administrator's)",
+                       "mail_spool_directory = /srv/shop/mail"]
+    # A second run changes nothing.
+    assert postfix_main_cf(result, postfix_ha_settings(result, service)) == result
+
+
+def test_a_parameter_set_twice_is_set_where_postfix_reads_it_and_ipv6_vips_widen_the_protocols():
+    text = "inet_protocols = ipv4\nmydestination = a,\n  b\nmydestination = example.net\nrelayhost = x\n"
+    settings = postfix_ha_settings(text, {"vips": ["2001:db8::10"], "mail_domain": "example.net", "data": None})
+    assert settings == {"inet_interfaces": "all", "inet_protocols": "all"}
+    assert postfix_main_cf(text, dict(settings, mydestination="example.net, example.org")) == (
+        "inet_protocols = all\nmydestination = example.net, example.org\nrelayhost = x\n"
+        "# twonode.ha: what the cluster needs (the rest of this file is the administrator's)\ninet_interfaces = all\n")
+
+
+def test_a_domain_the_administrator_delivers_as_virtual_is_not_added_to_mydestination(fixture_text):
+    admin = fixture_text("postfix_main_cf_p3_package_debian.cf") + "virtual_mailbox_domains = shop.example, other.example\n"
+    assert "mydestination" not in postfix_ha_settings(admin, dict(BED_POSTFIX, mail_domain="shop.example"))
