@@ -335,3 +335,17 @@ def test_the_arbitrator_lost_is_seen_in_a_degraded_status_only(fixture_text):
     assert arbitrator_loss_seen({"verdict": "degraded", "arbitrator": none}) is False  # no arbitrator: another cause
     assert arbitrator_loss_seen({"verdict": "down", "arbitrator": gone}) is False
     assert arbitrator_loss_seen(None) is False
+
+
+def test_overlapping_probes_are_recorded_in_the_order_they_started():
+    """A probe sent while the address was still on the dead node waits out its timeout; one sent after the
+    address moved answers at once. The outage ends with the quick answer, and the slow failure, which
+    comes back later, does not start a new one."""
+    timeline = drill_load.Timeline()
+    ordered = drill_load.InStartOrder(timeline)
+    assert ordered.record(0, True, 0.0, 0.01) == 1
+    assert ordered.record(1, False, 0.25, 1.25) == 1
+    assert ordered.record(3, True, 0.75, 0.76) == 0   # back before probe 2: kept until 2 is
+    assert ordered.record(2, False, 0.5, 1.5) == 2
+    assert timeline.outages == [[0.25, 0.76]]
+    assert ordered.record(4, True, 1.0, 1.01) == 1 and timeline.outages == [[0.25, 0.76]]

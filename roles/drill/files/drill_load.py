@@ -12,7 +12,9 @@
 that process is gone, so an interrupted or killed playbook leaves no load on the pair.
 
 `run` probes the service address over HTTP every --interval seconds and keeps the outages it saw
-(from the first failed probe to the next answer). With --write-file it also appends numbered
+(from the first failed probe to the next answer). Probes overlap: one starts every interval even while
+earlier ones wait out their --probe-timeout, so an outage ends within an interval of the service
+answering again. With --write-file it also appends numbered
 records to a file on the replicated filesystem, through a long-lived SSH session to each node
 (--node: the node's name, host, port, user, key and SSH options, taken from the inventory):
 a record counts as acknowledged only when the node reported it written and fsync'ed, and only
@@ -83,6 +85,28 @@ class Timeline:
                 self.outages[-1][1] = finished
         elif self.seen_up and not down:
             self.outages.append([started, None])
+
+
+class InStartOrder:
+    """Results of probes that overlap (a new one starts every interval, whatever the ones before are
+    doing), handed to a Timeline in the order the probes started: a probe that waits out its timeout
+    must not end an outage that a later, quicker probe already saw end."""
+
+    def __init__(self, timeline):
+        self.timeline = timeline
+        self.next_seq = 0
+        self.done = {}
+
+    def record(self, seq, ok, started, finished):
+        """Keep probe `seq`'s result; record it and every later one already back, in sequence. Returns how
+        many were recorded."""
+        self.done[seq] = (ok, started, finished)
+        recorded = 0
+        while self.next_seq in self.done:
+            self.timeline.record(*self.done.pop(self.next_seq))
+            self.next_seq += 1
+            recorded += 1
+        return recorded
 
 
 def window(outages, since, until):
@@ -203,14 +227,38 @@ class Load:
         return False, None
 
     def probe_loop(self):
+        if not self.args.probe_via_nodes:
+            return self.overlapping_probe_loop()
         while not self.stop.is_set():
             started = time.time()
-            ok, served_by = self.probe_via_nodes() if self.args.probe_via_nodes else self.probe_direct()
-            with self.lock:
-                self.http.record(ok, started, time.time())
-                self.counts["probes_ok" if ok else "probes_failed"] += 1
-                if ok:
-                    self.served_by = served_by
+            ok, served_by = self.probe_via_nodes()
+            self.probed(ok, served_by, started, time.time())
+            self.stop.wait(max(0.0, self.args.interval - (time.time() - started)))
+
+    def probed(self, ok, served_by, started, finished, ordered=None, seq=None):
+        with self.lock:
+            if ordered is None:
+                self.http.record(ok, started, finished)
+            else:
+                ordered.record(seq, ok, started, finished)
+            self.counts["probes_ok" if ok else "probes_failed"] += 1
+            if ok:
+                self.served_by = served_by
+
+    def overlapping_probe_loop(self):
+        """A probe starts every interval even while earlier ones wait out their timeout (a SYN sent to the
+        dead node's MAC is lost; the answer comes to the next one sent after the address moved), so an
+        outage ends within an interval of the service answering again, not a probe timeout later."""
+        ordered = InStartOrder(self.http)
+        seq = 0
+        while not self.stop.is_set():
+            started = time.time()
+
+            def probe(seq=seq, started=started):
+                ok, served_by = self.probe_direct()
+                self.probed(ok, served_by, started, time.time(), ordered, seq)
+            threading.Thread(target=probe, daemon=True).start()
+            seq += 1
             self.stop.wait(max(0.0, self.args.interval - (time.time() - started)))
 
     def write_loop(self):
