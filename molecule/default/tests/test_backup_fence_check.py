@@ -50,6 +50,10 @@ def test_backup_keeps_the_configuration_with_its_secrets_encrypted(node1, node2)
         assert base64.b64encode(authkey).decode() not in result.stdout + result.stderr
 
 
+def group_node(node):
+    return cluster_status(node)["resources"]["services-vip1"]["nodes"][0]
+
+
 def fence_history(node):
     out = node.check_output("stonith_admin --history '*' --verbose --output-as=xml")
     return [(e.get("action"), e.get("target"), e.get("completed")) for e in ET.fromstring(out).iter("fence_event")]
@@ -62,7 +66,7 @@ def test_fence_check_asks_every_device_and_fences_only_on_request(node1, node2):
         assert "fence-%s (fence_docker): %s, plug twonode-%s: ON" % (node, node, node) in asked.stdout
 
     before = fence_history(node1)
-    serving = [g["nodes"] for gid, g in cluster_status(node1)["groups"].items() if gid == "services"][0][0]
+    serving = group_node(node1)
     standby = "node2" if serving == "node1" else "node1"
     refused = run_playbook("-e", "reboot=" + serving, "-e", "confirm=testbed", playbook="fence_check.yml")
     assert refused.returncode != 0 and "%s runs services" % serving in refused.stdout, refused.stdout[-2000:]
@@ -76,4 +80,4 @@ def test_fence_check_asks_every_device_and_fences_only_on_request(node1, node2):
     new = [e for e in fence_history(node1) if e not in before]
     assert [(event[0], event[1]) for event in new] == [("reboot", standby)], new
     wait_until("both nodes online", lambda: all(cluster_status(node1)["nodes"].values()), timeout=120)
-    assert [g["nodes"] for gid, g in cluster_status(node1)["groups"].items() if gid == "services"][0] == [serving]
+    assert group_node(node1) == serving
