@@ -157,7 +157,7 @@ def test_drbd_9_reports_a_lost_connection_and_drbd_84_through_its_fence_peer_han
     # calls fence-peer when a primary's peer is unknown.
     nine, eight = _render(9), _render(8)
     assert 'disconnected "/usr/local/sbin/twonode-drbd-alarm disconnected";' in nine
-    assert 'fence-peer "/usr/lib/drbd/crm-fence-peer.9.sh";' in nine
+    assert 'fence-peer "/usr/local/sbin/twonode-drbd-fence-peer-9";' in nine
     assert "disconnected \"" not in eight
     assert 'fence-peer "/usr/local/sbin/twonode-drbd-fence-peer";' in eight
     for text in (nine, eight):
@@ -225,3 +225,18 @@ def test_drbd_84s_fence_peer_runs_pacemakers_script_with_the_compatible_cibadmin
     env.update(TWONODE_DRBD_FENCE_PEER=str(fence), TWONODE_PCMK_COMPAT="/usr/local/lib/twonode/pcmk-compat")
     assert _run("twonode-drbd-fence-peer", [], env)[0].returncode == 7
     assert (tmp_path / "path").read_text().strip().startswith("/usr/local/lib/twonode/pcmk-compat:")
+
+
+def test_drbd_9s_fence_peer_runs_pacemakers_script_with_the_compatible_cibadmin_first(node):
+    """crm-fence-peer.9.sh of drbd-utils 9.22 (Debian 12 and 13) has the 8.4 script's node_state bug (fixed
+    upstream in 9.28, commit 7506d0ee): it gets the same cibadmin, and DRBD its exit code and arguments."""
+    tmp_path, env = node
+    fence = tmp_path / "crm-fence-peer.9.sh"
+    fence.write_text('#!/bin/sh\necho "$PATH $*" >"%s"\nexit 7\n' % (tmp_path / "called"))
+    fence.chmod(0o755)
+    env.update(TWONODE_DRBD_FENCE_PEER=str(fence), TWONODE_PCMK_COMPAT="/usr/local/lib/twonode/pcmk-compat")
+    assert _run("twonode-drbd-fence-peer-9", ["--timeout=90"], env)[0].returncode == 7
+    called = (tmp_path / "called").read_text().strip()
+    assert called.startswith("/usr/local/lib/twonode/pcmk-compat:") and called.endswith(" --timeout=90")
+    time.sleep(0.5)
+    assert not (tmp_path / "agent.called").exists()  # DRBD 9 says so with its disconnected handler
