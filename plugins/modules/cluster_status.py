@@ -499,9 +499,11 @@ from ansible_collections.twonode.ha.plugins.module_utils.status_read import read
 
 def read(module, node):
     params = module.params
+    # Read first: the status read takes longer on a busy node, and the nodes' reads start about together.
+    clock = read_clock()
     result = dict(changed=False, **read_status(node, drbd=params["drbd"] == "auto", settle_groups=params["settle_groups"],
                                                idle=params["idle"], pair=params["pair"]))
-    result["clock"] = read_clock()
+    result["clock"] = clock
     return result
 
 
