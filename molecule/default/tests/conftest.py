@@ -55,8 +55,10 @@ def node2(host):
 
 # TWONODE_VERIFY=core (CI's second release) leaves out the modules whose logic does not depend on the
 # Pacemaker release (input checks, the pair lock, drills; the arbitrator, whose tools are the same 3.0.3 on
-# both releases and whose outputs from both are unit-tested), which the first release's run covers.
-RELEASE_INDEPENDENT = ("test_operations.py", "test_drills.py", "test_arbitrator.py")
+# both releases and whose outputs from both are unit-tested; the administrator's nginx/postfix files, backup
+# and the fencing check, whose commands are the same on both), which the first release's run covers.
+RELEASE_INDEPENDENT = ("test_operations.py", "test_drills.py", "test_arbitrator.py", "test_admin_config.py",
+                       "test_backup_fence_check.py")
 
 
 def pytest_collection_modifyitems(config, items):
