@@ -45,6 +45,14 @@ def clock_synchronized(adjtimex_rc, adjtimex_status):
     return adjtimex_rc != TIME_ERROR and not adjtimex_status & STA_UNSYNC
 
 
+def kernel_clock_synchronized():
+    """clock_synchronized for this node's kernel; None when it cannot be asked."""
+    try:
+        return clock_synchronized(*read_kernel_clock())
+    except (OSError, AttributeError):
+        return None
+
+
 def read_kernel_clock():
     """(adjtimex's return value, its status bits), by asking the kernel without changing anything."""
     import ctypes

@@ -492,7 +492,7 @@ clock:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.twonode.ha.plugins.module_utils.node_state import clock_synchronized, read_kernel_clock
+from ansible_collections.twonode.ha.plugins.module_utils.node_state import kernel_clock_synchronized
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import run_with_node
 from ansible_collections.twonode.ha.plugins.module_utils.status_read import read_status
 
@@ -509,11 +509,7 @@ def read(module, node):
 
 def read_clock():
     """This node's time when read (status.yml compares the nodes'), and whether the kernel calls it synchronised."""
-    try:
-        synchronized = clock_synchronized(*read_kernel_clock())
-    except (OSError, AttributeError):
-        synchronized = None
-    return {"now": round(time.time(), 3), "synchronized": synchronized}
+    return {"now": round(time.time(), 3), "synchronized": kernel_clock_synchronized()}
 
 
 def main():

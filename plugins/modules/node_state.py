@@ -255,15 +255,14 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     IP_ADDRESSES,
     SYSTEMCTL_SHOW,
     TIME_SERVICES,
-    clock_synchronized,
     device_kind,
     file_facts,
+    kernel_clock_synchronized,
     missing_packages,
     mounted_paths,
     parse_ip_addresses,
     parse_os_release,
     parse_systemctl_show,
-    read_kernel_clock,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
@@ -331,11 +330,7 @@ def read_host(node, has_cib):
 
 def read_clock(units):
     """Whether the kernel calls the clock synchronised, and which of the time services asked in units run."""
-    try:
-        synchronized = clock_synchronized(*read_kernel_clock())
-    except (OSError, AttributeError):
-        synchronized = None
-    return {"synchronized": synchronized,
+    return {"synchronized": kernel_clock_synchronized(),
             "services": [name for name in TIME_SERVICES if (units.get(name) or {}).get("active") == "active"]}
 
 

@@ -1,26 +1,13 @@
 """The administrator's own configuration survives the roles: an nginx site with TLS and a postfix relayhost set
 up on both nodes before site.yml. The roles' logic is the same on both releases (and unit-tested on main.cf
-from each): the first release's run covers it."""
+captured from a node): the first release's run covers it."""
 import ssl
 import urllib.request
 
-from conftest import cluster_status, run_playbook
+from conftest import run_playbook
+from test_resources import VIP, group_node, http_get
 
 testinfra_hosts = ["node1"]
-VIP = "10.213.10.100"
-GROUP_MEMBERS = ("services-vip1", "services-nginx", "services-postfix")
-
-
-def http_get():
-    with urllib.request.urlopen("http://%s/" % VIP, timeout=2) as response:
-        return response.status, response.headers.get("X-Served-By"), response.read().decode()
-
-
-def group_node(node):
-    resources = cluster_status(node)["resources"]
-    places = {tuple(resources[m]["nodes"]) for m in GROUP_MEMBERS if resources[m]["active"]}
-    assert len(places) == 1, resources
-    return places.pop()[0]
 
 
 ADMIN_SITE = """server {
