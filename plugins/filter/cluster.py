@@ -37,6 +37,13 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
     time_sync_errors,
     tolerance_errors,
 )
+from ansible_collections.twonode.ha.plugins.plugin_utils.firewall_plan import (
+    arbitrator_openings,
+    chain_name,
+    firewall_errors,
+    host_plan,
+    pair_openings,
+)
 from ansible_collections.twonode.ha.plugins.module_utils.fence_check import answer_lines, reboot_request_errors
 from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines, with_clocks
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
@@ -93,4 +100,9 @@ class FilterModule(object):
             "cluster_time_errors": time_sync_errors,
             "fence_check_lines": answer_lines,
             "fence_reboot_errors": reboot_request_errors,
+            "cluster_firewall_chain": chain_name,
+            "cluster_firewall_openings": pair_openings,
+            "cluster_firewall_arbitrator_openings": arbitrator_openings,
+            "cluster_firewall_errors": firewall_errors,
+            "cluster_firewall_plan": host_plan,
         }

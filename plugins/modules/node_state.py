@@ -67,6 +67,11 @@ options:
     description: Also list the fence agents installed (C(stonith_admin --list-installed)); V([]) without Pacemaker.
     type: bool
     default: false
+  firewall_chain:
+    description:
+      - Also read the node's firewall into RV(firewall) (C(nft -j list ruleset) and whether firewalld runs),
+        and whether the input chains that drop jump to the chain of this name already.
+    type: str
   status:
     description:
       - Also read the cluster's status as this node sees it into RV(status), in the shape M(twonode.ha.cluster_status)
@@ -236,6 +241,29 @@ status:
   returned: when O(status) is given
   type: dict
   sample: {"stack_running": true, "quorate": true, "settle_problems": [], "verdict": "available"}
+firewall:
+  description: What the node's firewall does with packets that come in (with O(firewall_chain)).
+  returned: when O(firewall_chain) is given
+  type: dict
+  sample: {"nft": true, "conf": true, "firewalld": false, "hooks": [{"family": "inet", "table": "filter",
+           "chain": "input", "owner": "nft", "jumps": false, "loaded": false}]}
+  contains:
+    nft:
+      description: Whether nftables' C(nft) is installed (without it no nftables rule is read).
+      type: bool
+    conf:
+      description: Whether C(/etc/nftables.conf), which C(nftables.service) loads at boot, exists.
+      type: bool
+    firewalld:
+      description: Whether firewalld runs.
+      type: bool
+    hooks:
+      description:
+        - The filter chains on the input hook that drop what their rules do not accept, in the ruleset's order;
+          C(owner) is V(nft), V(iptables) (a table iptables-nft keeps) or V(firewalld); C(jumps) whether the chain
+          jumps to O(firewall_chain) already, C(loaded) whether that chain is in the same table.
+      type: list
+      elements: dict
 fence_agents:
   description: The fence agents installed (with O(fence_agents)).
   returned: when O(fence_agents) is true
@@ -244,6 +272,7 @@ fence_agents:
 """
 
 import io
+import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -265,6 +294,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     parse_systemctl_show,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
+from ansible_collections.twonode.ha.plugins.module_utils.firewall import FIREWALLD_ACTIVE, NFT_RULESET, NFTABLES_CONF, input_hooks
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
 from ansible_collections.twonode.ha.plugins.module_utils.status_read import read_status, stack_not_installed
 
@@ -307,6 +337,8 @@ def read_state(module, node):
     if params["fence_agents"]:
         rc, out, dummy = node.run(FENCE_AGENTS)
         result["fence_agents"] = [line.strip() for line in out.splitlines() if line.strip()] if rc == 0 else []
+    if params["firewall_chain"]:
+        result["firewall"] = read_firewall(module, node, params["firewall_chain"])
     # run_command fails the whole module for a command that is not there: a node before its packages.
     if params["status"] is not None and not module.get_bin_path("crm_mon"):
         result["status"] = stack_not_installed()
@@ -326,6 +358,19 @@ def read_host(node, has_cib):
     return {"addresses": [network.split("/")[0] for network in networks], "networks": networks,
             "hostname": os.uname()[1], "distribution": distribution, "distribution_major_version": major_version,
             "managed_addresses": read_managed_addresses(node) if has_cib else []}
+
+
+def read_firewall(module, node, own_chain):
+    """The input chains that drop, from the live ruleset (what the node does now; nftables.conf is what it does after a boot)."""
+    firewalld = node.run(FIREWALLD_ACTIVE)[0] == 0
+    if not module.get_bin_path("nft"):
+        return {"nft": False, "conf": os.path.exists(NFTABLES_CONF), "firewalld": firewalld, "hooks": []}
+    try:
+        ruleset = json.loads(node.must(NFT_RULESET) or "{}")
+    except ValueError as exc:
+        raise NodeError("nft -j list ruleset did not print JSON: %s" % exc)
+    return {"nft": True, "conf": os.path.exists(NFTABLES_CONF), "firewalld": firewalld,
+            "hooks": input_hooks(ruleset, own_chain)}
 
 
 def read_clock(units):
@@ -357,6 +402,7 @@ def main():
             mounts=dict(type="list", elements="path", default=[]),
             host=dict(type="bool", default=False),
             fence_agents=dict(type="bool", default=False),
+            firewall_chain=dict(type="str"),
             status=dict(type="dict", options=dict(
                 settle_groups=dict(type="list", elements="str", default=[]),
                 idle=dict(type="bool", default=False),

@@ -1,0 +1,91 @@
+"""An administrator's default-drop nftables firewall (only SSH and ping come in) on both nodes: site.yml opens
+exactly what the pair needs, keeps it across a reload of /etc/nftables.conf (what a boot does) and a second run,
+and nothing else gets in. The role's commands are the same on both releases: the first release's run covers it."""
+import json
+import os
+import socket
+import urllib.request
+
+from conftest import REPO, cluster_status, run_playbook, wait_until
+from test_resources import group_node, http_get
+
+testinfra_hosts = ["node1"]
+
+ADMIN_RULESET = os.path.join(REPO, "molecule/default/files/nftables-default-drop.conf")
+ADDRESSES = {"node1": "10.213.10.11", "node2": "10.213.10.12"}
+OPENED = ["-e", json.dumps({"cluster_firewall_clients": ["10.213.10.0/24"], "cluster_metrics_clients": ["10.213.10.1"]})]
+
+
+def reaches(address, port):
+    try:
+        socket.create_connection((address, port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def metrics_answer(address):
+    with urllib.request.urlopen("http://%s:9664/metrics" % address, timeout=5) as response:
+        return response.status
+
+
+def quorate_with_both_links(node):
+    status = cluster_status(node)
+    links = node.run("corosync-cfgtool -s").stdout
+    return status["quorate"] and all(status["nodes"].values()) and links.count("connected") >= 2
+
+
+def test_site_opens_exactly_what_the_pair_needs_in_a_default_drop_firewall(node1, node2):
+    nodes = {"node1": node1, "node2": node2}
+    with open(ADMIN_RULESET) as handle:
+        ruleset = handle.read()
+    try:
+        # Stopped first: a drop firewall under a running pair would split it, and each node would fence the other.
+        for host in nodes.values():
+            host.check_output("DEBIAN_FRONTEND=noninteractive apt-get install -y -q nftables")
+        for host in nodes.values():
+            host.check_output("systemctl stop pacemaker corosync")
+        for host in nodes.values():
+            host.check_output("cat > /etc/nftables.conf <<'EOF'\n%sEOF" % ruleset)
+            host.check_output("systemctl enable --now nftables && systemctl reload nftables")
+        # The firewall works: the host reaches neither node's metrics.
+        assert not reaches(ADDRESSES["node1"], 9664)
+
+        result = run_playbook(*OPENED)
+        assert result.returncode == 0, result.stdout[-3000:]
+        wait_until("both nodes online over both links", lambda: quorate_with_both_links(node1), 60)
+        assert http_get()[0] == 200
+        for name, address in ADDRESSES.items():
+            assert metrics_answer(address) == 200
+            chain = nodes[name].check_output("nft list chain inet filter input")
+            assert chain.count("jump twonode_ha_testbed") == 1, chain
+        # Nothing more: a port the pair does not use stays shut, for this machine and for the peer; the peer
+        # (not a metrics client) does not reach the metrics either.
+        node1.check_output("systemd-run --unit twonode-test-listener python3 -m http.server 7000 --bind %s" % ADDRESSES["node1"])
+        wait_until("the test listener", lambda: node1.socket("tcp://%s:7000" % ADDRESSES["node1"]).is_listening, 20)
+        assert not reaches(ADDRESSES["node1"], 7000)
+        peer_probe = "python3 -c 'import socket; socket.create_connection((\"%s\", %d), timeout=2)'"
+        assert node2.run(peer_probe % (ADDRESSES["node1"], 7000)).rc != 0
+        assert node2.run(peer_probe % (ADDRESSES["node1"], 9664)).rc != 0
+
+        again = run_playbook(*OPENED)
+        assert again.returncode == 0, again.stdout[-3000:]
+        assert "changed=0" in again.stdout and "changed=1" not in again.stdout, again.stdout[-3000:]
+
+        # What a boot loads: /etc/nftables.conf as a whole (flush ruleset, the administrator's tables, the pair's).
+        for host in nodes.values():
+            host.check_output("systemctl reload nftables")
+            assert host.check_output("nft list chain inet filter input").count("jump twonode_ha_testbed") == 1
+        assert quorate_with_both_links(node1)
+
+        serving = group_node(node1)
+        other = "node2" if serving == "node1" else "node1"
+        moved = run_playbook("-e", "group=services", "-e", "to=" + other, playbook="failover.yml")
+        assert moved.returncode == 0, moved.stdout[-3000:]
+        assert http_get()[:2] == (200, other)
+        back = run_playbook("-e", "group=services", "-e", "to=" + serving, playbook="failover.yml")
+        assert back.returncode == 0, back.stdout[-3000:]
+    finally:
+        node1.run("systemctl stop twonode-test-listener")
+        for host in nodes.values():
+            host.run("systemctl disable --now nftables; nft flush ruleset; rm -f /etc/nftables.conf /etc/nftables.d/twonode-ha-testbed.nft")

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, twonode.ha maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a node's nftables ruleset does with packets that come in, read from ``nft -j list ruleset``.
+
+nftables runs every base chain on a hook: an accept in a table of our own would not get a packet past
+another table's drop. So the pair's openings go into a chain of their own inside each table whose
+input chain drops, and that chain is jumped to from there. Pure functions, unit tested on real output.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+NFT_RULESET = ["nft", "-j", "list", "ruleset"]
+FIREWALLD_ACTIVE = ["systemctl", "is-active", "--quiet", "firewalld"]
+NFTABLES_CONF = "/etc/nftables.conf"
+FAMILIES = ("inet", "ip", "ip6")
+# Statements that do not decide anything: a rule made only of these and a drop drops everything.
+_NEUTRAL = ("counter", "log", "limit")
+
+
+def nft_objects(ruleset):
+    """The chains by (family, table, name) and each chain's rules (their statement lists), in order."""
+    chains, rules = {}, {}
+    for item in (ruleset or {}).get("nftables", []):
+        if "chain" in item:
+            chain = item["chain"]
+            chains[(chain["family"], chain["table"], chain["name"])] = chain
+        elif "rule" in item:
+            rule = item["rule"]
+            rules.setdefault((rule["family"], rule["table"], rule["chain"]), []).append(rule.get("expr") or [])
+    return chains, rules
+
+
+def _drops_everything(statements):
+    """A rule without a match whose verdict is drop or reject (the last rule of a chain with policy accept)."""
+    if not statements:
+        return False
+    verdict = statements[-1]
+    return ("drop" in verdict or "reject" in verdict) and all(
+        list(statement)[0] in _NEUTRAL for statement in statements[:-1])
+
+
+def _jumps_to(statements, target):
+    return any(statement.get("jump", {}).get("target") == target or statement.get("goto", {}).get("target") == target
+               for statement in statements if isinstance(statement, dict))
+
+
+def _owner(family, table, chains, rules):
+    """Who keeps this table: iptables-nft and firewalld write nftables tables of their own, which another tool must not edit."""
+    if table == "firewalld":
+        return "firewalld"
+    # iptables-nft's own matches and targets show as "xt" statements.
+    for (chain_family, chain_table, dummy), statements_list in rules.items():
+        if (chain_family, chain_table) == (family, table) and any(
+                "xt" in statement for statements in statements_list for statement in statements):
+            return "iptables"
+    if family in ("ip", "ip6") and table in ("filter", "raw", "mangle", "security") and \
+            (family, table, "INPUT") in chains:
+        return "iptables"
+    return "nft"
+
+
+def input_hooks(ruleset, own_chain):
+    """Each filter chain on the input hook that drops what its rules do not accept (policy drop, or a last
+    rule that drops or rejects everything), in the ruleset's order: its family, table and name, who keeps
+    it (nft, iptables, firewalld), whether it jumps to own_chain already and whether own_chain is loaded
+    in its table. Chains that accept what they do not match let the pair through and are left out."""
+    chains, rules = nft_objects(ruleset)
+    hooks = []
+    for (family, table, name), chain in chains.items():
+        if family not in FAMILIES or chain.get("hook") != "input" or chain.get("type", "filter") != "filter":
+            continue
+        statements_list = rules.get((family, table, name), [])
+        if chain.get("policy") != "drop" and not (statements_list and _drops_everything(statements_list[-1])):
+            continue
+        hooks.append({"family": family, "table": table, "chain": name,
+                      "owner": _owner(family, table, chains, rules),
+                      "jumps": any(_jumps_to(statements, own_chain) for statements in statements_list),
+                      "loaded": (family, table, own_chain) in chains})
+    return hooks
