@@ -43,6 +43,7 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.firewall_plan import (
     firewall_errors,
     host_plan,
     pair_openings,
+    service_openings,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.fence_check import answer_lines, reboot_request_errors
 from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines, with_clocks
@@ -105,4 +106,5 @@ class FilterModule(object):
             "cluster_firewall_arbitrator_openings": arbitrator_openings,
             "cluster_firewall_errors": firewall_errors,
             "cluster_firewall_plan": host_plan,
+            "cluster_firewall_service_openings": service_openings,
         }

@@ -21,7 +21,7 @@ _NEUTRAL = ("counter", "log", "limit")
 
 
 def nft_objects(ruleset):
-    """The chains by (family, table, name) and each chain's rules (their statement lists), in order."""
+    """The chains by (family, table, name) and each chain's rules, in order."""
     chains, rules = {}, {}
     for item in (ruleset or {}).get("nftables", []):
         if "chain" in item:
@@ -29,7 +29,7 @@ def nft_objects(ruleset):
             chains[(chain["family"], chain["table"], chain["name"])] = chain
         elif "rule" in item:
             rule = item["rule"]
-            rules.setdefault((rule["family"], rule["table"], rule["chain"]), []).append(rule.get("expr") or [])
+            rules.setdefault((rule["family"], rule["table"], rule["chain"]), []).append(rule)
     return chains, rules
 
 
@@ -52,9 +52,9 @@ def _owner(family, table, chains, rules):
     if table == "firewalld":
         return "firewalld"
     # iptables-nft's own matches and targets show as "xt" statements.
-    for (chain_family, chain_table, dummy), statements_list in rules.items():
+    for (chain_family, chain_table, dummy), chain_rules in rules.items():
         if (chain_family, chain_table) == (family, table) and any(
-                "xt" in statement for statements in statements_list for statement in statements):
+                "xt" in statement for rule in chain_rules for statement in rule.get("expr") or []):
             return "iptables"
     if family in ("ip", "ip6") and table in ("filter", "raw", "mangle", "security") and \
             (family, table, "INPUT") in chains:
@@ -65,18 +65,19 @@ def _owner(family, table, chains, rules):
 def input_hooks(ruleset, own_chain):
     """Each filter chain on the input hook that drops what its rules do not accept (policy drop, or a last
     rule that drops or rejects everything), in the ruleset's order: its family, table and name, who keeps
-    it (nft, iptables, firewalld), whether it jumps to own_chain already and whether own_chain is loaded
-    in its table. Chains that accept what they do not match let the pair through and are left out."""
+    it (nft, iptables, firewalld), whether it jumps to own_chain already (and the handles of those rules)
+    and whether own_chain is loaded in its table. Chains that accept what they do not match let the pair through and are left out."""
     chains, rules = nft_objects(ruleset)
     hooks = []
     for (family, table, name), chain in chains.items():
         if family not in FAMILIES or chain.get("hook") != "input" or chain.get("type", "filter") != "filter":
             continue
-        statements_list = rules.get((family, table, name), [])
-        if chain.get("policy") != "drop" and not (statements_list and _drops_everything(statements_list[-1])):
+        chain_rules = rules.get((family, table, name), [])
+        if chain.get("policy") != "drop" and not (chain_rules and _drops_everything(chain_rules[-1].get("expr") or [])):
             continue
+        jump_handles = [rule.get("handle") for rule in chain_rules if _jumps_to(rule.get("expr") or [], own_chain)]
         hooks.append({"family": family, "table": table, "chain": name,
                       "owner": _owner(family, table, chains, rules),
-                      "jumps": any(_jumps_to(statements, own_chain) for statements in statements_list),
+                      "jumps": bool(jump_handles), "jump_handles": jump_handles,
                       "loaded": (family, table, own_chain) in chains})
     return hooks

@@ -118,6 +118,12 @@ def node_openings(member, peer, drbd_resources, groups, clients, metrics_clients
     metrics = metrics_address(member.get("metrics_address"))
     if metrics and metrics_clients:
         openings.append(_opening("tcp", [metrics[1]], metrics_clients, [metrics[0]], "metrics"))
+    return openings + service_openings(groups, clients)
+
+
+def service_openings(groups, clients):
+    """Each group's service ports on its virtual IPs, from its clients (default: clients)."""
+    openings = []
     for group in _dicts(groups):
         group_clients = group["clients"] if group.get("clients") is not None else clients
         if not isinstance(group.get("vips"), list) or not group.get("vips") or not isinstance(group_clients, list) or not group_clients:

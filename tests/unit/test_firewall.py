@@ -26,12 +26,12 @@ def ruleset(fixture_text, name):
 
 def test_a_default_drop_input_chain_is_the_one_to_open(fixture_text):
     assert input_hooks(ruleset(fixture_text, "default_drop"), CHAIN) == [
-        {"family": "inet", "table": "filter", "chain": "input", "owner": "nft", "jumps": False, "loaded": False}]
+        {"family": "inet", "table": "filter", "chain": "input", "owner": "nft", "jumps": False, "jump_handles": [], "loaded": False}]
 
 
 def test_once_opened_the_chain_is_loaded_and_jumped_to(fixture_text):
     assert input_hooks(ruleset(fixture_text, "default_drop_opened"), CHAIN) == [
-        {"family": "inet", "table": "filter", "chain": "input", "owner": "nft", "jumps": True, "loaded": True}]
+        {"family": "inet", "table": "filter", "chain": "input", "owner": "nft", "jumps": True, "jump_handles": [19], "loaded": True}]
     # Another pair's chain in the same table is not this one's.
     assert input_hooks(ruleset(fixture_text, "default_drop_opened"), "twonode_ha_other")[0]["jumps"] is False
 
@@ -39,12 +39,12 @@ def test_once_opened_the_chain_is_loaded_and_jumped_to(fixture_text):
 def test_a_chain_that_accepts_by_policy_but_rejects_at_its_end_drops_and_one_that_drops_a_port_does_not(fixture_text):
     # table ip filter4: policy accept, last rule "counter reject"; table inet open: policy accept, "udp dport 53 drop".
     assert input_hooks(ruleset(fixture_text, "final_reject"), CHAIN) == [
-        {"family": "ip", "table": "filter4", "chain": "inbound", "owner": "nft", "jumps": False, "loaded": False}]
+        {"family": "ip", "table": "filter4", "chain": "inbound", "owner": "nft", "jumps": False, "jump_handles": [], "loaded": False}]
 
 
 def test_a_table_iptables_keeps_is_told_apart(fixture_text):
     assert input_hooks(ruleset(fixture_text, "iptables_nft"), CHAIN) == [
-        {"family": "ip", "table": "filter", "chain": "INPUT", "owner": "iptables", "jumps": False, "loaded": False}]
+        {"family": "ip", "table": "filter", "chain": "INPUT", "owner": "iptables", "jumps": False, "jump_handles": [], "loaded": False}]
 
 
 def test_no_ruleset_drops_nothing():

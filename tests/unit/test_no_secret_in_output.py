@@ -45,7 +45,8 @@ def reads_the_cib(task):
             args = task[module]
             text = " ".join(str(word) for word in args["argv"]) if isinstance(args, dict) and "argv" in args else (
                 args.get("cmd", "") if isinstance(args, dict) else str(args))
-            if _CIB_QUERY.search(text) or _CIB_FILE in text:
+            # find -delete (remove.yml) removes the files without reading them.
+            if _CIB_QUERY.search(text) or (_CIB_FILE in text and " -delete" not in text):
                 return True
     for module in _MODULES_READING_FILES:
         if module in task and _CIB_FILE in str(task[module].get("src", "")):

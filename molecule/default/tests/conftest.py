@@ -58,7 +58,7 @@ def node2(host):
 # both releases and whose outputs from both are unit-tested; the administrator's nginx/postfix files, backup
 # and the fencing check, whose commands are the same on both), which the first release's run covers.
 RELEASE_INDEPENDENT = ("test_operations.py", "test_drills.py", "test_arbitrator.py", "test_admin_config.py",
-                       "test_backup_fence_check.py", "test_firewall.py")
+                       "test_backup_fence_check.py", "test_firewall.py", "test_remove.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters playbooks/remove.yml uses: whether the pair may be taken apart as asked, and what the node
+that keeps the data gets."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.twonode.ha.plugins.plugin_utils.removal_plan import (
+    address_unit,
+    fstab_line,
+    keep_plan,
+    request_errors,
+)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "remove_request_errors": request_errors,
+            "remove_keep_plan": keep_plan,
+            "remove_address_unit": address_unit,
+            "remove_fstab_line": fstab_line,
+        }
