@@ -14,6 +14,7 @@ from ansible.vars.manager import VariableManager
 from ansible_collections.twonode.ha.plugins.filter.cluster import cluster_input_errors
 from ansible_collections.twonode.ha.plugins.filter.resources import resources_input_errors
 from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import time_sync_errors
+from ansible_collections.twonode.ha.plugins.plugin_utils.firewall_plan import firewall_errors, pair_openings
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(REPO, "inventories/example")
@@ -87,5 +88,14 @@ def test_the_example_inventory_passes_the_input_checks():
     assert time_sync_errors(members, alpha["cluster_require_time_sync"]) == []
     nodes = [{"name": m["node_name"], "service_network": "192.0.2.0/24", "addresses": m["addresses"]} for m in members]
     assert resources_input_errors(alpha["resources_groups"], nodes) == []
+    # A default-drop nftables firewall on both servers: the role can open it (nothing refused).
+    members = [dict(m, drbd_address=m["ring1_addr"]) for m in members]
+    openings = pair_openings(members, alpha.get("drbd_resources", []), alpha["resources_groups"],
+                             alpha["cluster_firewall_clients"], alpha["cluster_metrics_clients"])
+    drop = {"nft": True, "conf": True, "firewalld": False, "hooks": [{"family": "inet", "table": "filter", "chain": "input",
+                                                                    "owner": "nft", "jumps": False, "loaded": False}]}
+    assert firewall_errors(openings, {"alpha": drop, "beta": drop}, alpha["resources_groups"],
+                           alpha["cluster_firewall_clients"], alpha["cluster_metrics_clients"]) == []
+    assert [o["why"] for o in openings["alpha"]][-1] == "group web-mail"
     # The BMC passwords come from the vault file, never from the inventory itself.
     assert [d["params"]["password"] for d in alpha["cluster_fence_devices"]] == ["change-me", "change-me"]
