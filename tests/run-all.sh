@@ -61,6 +61,7 @@ collection_build() {
   return $rc
 }
 stage "ansible-galaxy collection build" collection_build
+stage "execution environment (ansible-builder)" bash tests/ee.sh
 stage "collection docs (antsibull-docs lint, docs site)" bash tests/docs.sh
 images() { wait "$images_pid"; local rc=$?; cat "$images_log"; rm -f "$images_log"; return $rc; }
 stage "node and guest images" images
