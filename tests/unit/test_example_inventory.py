@@ -92,8 +92,8 @@ def test_the_example_inventory_passes_the_input_checks():
     members = [dict(m, drbd_address=m["ring1_addr"]) for m in members]
     openings = pair_openings(members, alpha.get("drbd_resources", []), alpha["resources_groups"],
                              alpha["cluster_firewall_clients"], alpha["cluster_metrics_clients"])
-    drop = {"nft": True, "conf": True, "firewalld": False, "hooks": [{"family": "inet", "table": "filter", "chain": "input",
-                                                                    "owner": "nft", "jumps": False, "loaded": False}]}
+    dropping_chain = {"family": "inet", "table": "filter", "chain": "input", "owner": "nft", "jumps": False, "loaded": False}
+    drop = {"nft": True, "conf": True, "firewalld": False, "hooks": [dropping_chain]}
     assert firewall_errors(openings, {"alpha": drop, "beta": drop}, alpha["resources_groups"],
                            alpha["cluster_firewall_clients"], alpha["cluster_metrics_clients"]) == []
     assert [o["why"] for o in openings["alpha"]][-1] == "group web-mail"
