@@ -81,3 +81,32 @@ def input_hooks(ruleset, own_chain):
                       "jumps": bool(jump_handles), "jump_handles": jump_handles,
                       "loaded": (family, table, own_chain) in chains})
     return hooks
+
+
+# firewalld keeps its own nftables table: the pair's openings go in as rich rules instead, which it keeps
+# across its reloads and boots. Each is one source, one destination and one port, in firewalld's own
+# canonical form (what --list-rich-rules prints), so that a rule the module added is recognised.
+FIREWALL_CMD = "firewall-cmd"
+
+
+def parse_active_zones(text):
+    """`firewall-cmd --get-active-zones`: the zones that have interfaces or sources bound, in order."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip() and not line.startswith((" ", "\t"))]
+
+
+def parse_rich_rules(text):
+    """`firewall-cmd --list-rich-rules`: one rule per line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def zone_changes(current, wanted, previous):
+    """{zone: {"add": [...], "remove": [...]}} for zones that change: every wanted rule in every zone, and the
+    rules this module added before (previous) that are no longer wanted taken out. Another tool's rules stay."""
+    changes = {}
+    for zone in sorted(current):
+        have = current[zone]
+        add = [rule for rule in wanted if rule not in have]
+        remove = [rule for rule in previous if rule in have and rule not in wanted]
+        if add or remove:
+            changes[zone] = {"add": add, "remove": remove}
+    return changes

@@ -163,13 +163,13 @@ def host_errors(host, state, openings):
     if not state:
         return []
     hooks = state.get("hooks") or []
-    keepers = sorted(set(hook["owner"] for hook in hooks if hook["owner"] != "nft")
-                     | (set(["firewalld"]) if state.get("firewalld") else set()))
+    # firewalld's own table is opened through firewalld (rich rules); iptables' tables by no one but iptables.
+    keepers = sorted(set(hook["owner"] for hook in hooks if hook["owner"] == "iptables"))
     wanted = "; ".join(opening_text(opening) for opening in openings)
     if keepers:
         return ["%s: %s keeps this host's firewall, which the role does not edit: open %s with it, or set "
                 "cluster_manage_firewall: false once it is done" % (host, " and ".join(keepers), wanted)]
-    if hooks and not state.get("conf"):
+    if [hook for hook in hooks if hook["owner"] == "nft"] and not state.get("conf"):
         return ["%s: its nftables input chain drops, but /etc/nftables.conf (which the role extends so that a boot "
                 "keeps the openings) is missing: save the ruleset there (nft list ruleset), or open %s yourself and set "
                 "cluster_manage_firewall: false" % (host, wanted)]
@@ -254,10 +254,37 @@ def firewall_errors(openings_by_host, states_by_host, groups=None, clients=None,
 
 def host_plan(state, openings, cluster_name):
     """What one host gets: the rules file, the block /etc/nftables.conf ends with, and the jumps the live
-    ruleset lacks. Nothing (hooks empty) where no input chain drops: the pair gets through as it is."""
+    ruleset lacks; where firewalld runs, the rich rules it keeps. Nothing (hooks empty, no firewalld) where no
+    input chain drops: the pair gets through as it is."""
     hooks = [hook for hook in (state or {}).get("hooks") or [] if hook.get("owner", "nft") == "nft"]
     chain = chain_name(cluster_name)
+    firewalld = bool((state or {}).get("firewalld"))
     return {"hooks": hooks, "chain": chain, "path": rules_path(cluster_name),
+            "firewalld": firewalld, "rich_rules": rich_rules(openings) if firewalld else [],
+            "firewalld_record": "/var/lib/twonode/firewalld-%s.rules" % cluster_name,
             "rules": nft_rules_text(openings, hooks, chain, cluster_name) if hooks else "",
             "conf_block": conf_block(hooks, chain, cluster_name) if hooks else "",
             "jumps_missing": jumps_missing(hooks), "loaded": bool(hooks) and all(hook.get("loaded") for hook in hooks)}
+
+
+def rich_rules(openings):
+    """The openings as firewalld rich rules in its canonical form, one per source, destination and port."""
+    rules = []
+    for opening in openings or []:
+        for source in opening["sources"]:
+            network = _network(source)
+            if network is None:
+                continue
+            family = "ipv4" if network.version == 4 else "ipv6"
+            source_text = str(network) if network.prefixlen != network.max_prefixlen else str(network.network_address)
+            destinations = [d for d in opening["destinations"] if (_network(d) or network).version == network.version] \
+                if opening["destinations"] else [None]
+            for destination in destinations:
+                for port in opening["ports"]:
+                    rule = 'rule family="%s" source address="%s"' % (family, source_text)
+                    if destination:
+                        rule += ' destination address="%s"' % destination
+                    rule += ' port port="%s" protocol="%s" accept' % (port, opening["protocol"])
+                    if rule not in rules:
+                        rules.append(rule)
+    return rules

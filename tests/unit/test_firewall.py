@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ansible_collections.twonode.ha.plugins.module_utils.firewall import input_hooks
-from ansible_collections.twonode.ha.plugins.modules import node_state
+from ansible_collections.twonode.ha.plugins.module_utils.firewall import input_hooks, parse_active_zones, parse_rich_rules, zone_changes
+from ansible_collections.twonode.ha.plugins.modules import firewalld_rules, node_state
 from ansible_collections.twonode.ha.plugins.plugin_utils import firewall_plan as plan
 
 CHAIN = "twonode_ha_twonode"
@@ -118,16 +118,15 @@ def test_a_host_whose_firewall_drops_nothing_gets_nothing():
     assert host["rules"] == "" and host["conf_block"] == "" and host["jumps_missing"] == []
 
 
-def test_a_firewall_another_tool_keeps_stops_the_run_and_names_what_to_open(fixture_text):
+def test_a_firewall_iptables_keeps_stops_the_run_and_names_what_to_open(fixture_text):
     openings = plan.pair_openings(MEMBERS, [], [], [], [])
     states = {"node1": {"nft": True, "conf": True, "firewalld": False,
                         "hooks": input_hooks(ruleset(fixture_text, "iptables_nft"), CHAIN)},
               "node2": {"nft": True, "conf": True, "firewalld": True, "hooks": []}}
     errors = plan.firewall_errors(openings, states)
-    assert len(errors) == 2
+    assert len(errors) == 1
     assert errors[0].startswith("node1: iptables keeps this host's firewall")
     assert "udp 5405 from 10.213.10.12 to 10.213.10.11 (corosync link 0 from node2)" in errors[0]
-    assert errors[1].startswith("node2: firewalld keeps")
 
 
 def test_a_dropping_ruleset_not_saved_in_nftables_conf_stops_the_run(fixture_text):
@@ -165,3 +164,94 @@ def test_the_module_reads_the_ruleset_and_whether_firewalld_runs(fake_node, run_
     node = fake_node({"systemctl is-active --quiet firewalld": (3, "", "")})
     result = run_module(node_state, node, {"firewall_chain": CHAIN}, missing=("nft",))
     assert result["firewall"]["nft"] is False and result["firewall"]["hooks"] == []
+
+
+# firewalld: the rich rules in firewalld's canonical form (firewalld's rich.py Rich_Rule.__str__, as
+# --list-rich-rules prints them). Not yet captured from a node with firewalld: the container bed's nodes run none.
+ACTIVE_ZONES = "public\n  interfaces: eth0 eth1\ninternal\n  sources: 10.213.20.0/24\n"
+
+
+def test_the_openings_become_one_rich_rule_per_source_destination_and_port():
+    openings = plan.pair_openings(MEMBERS, [{"name": "r0", "port": 7789}], GROUPS[:1], ["10.213.10.0/24", "::/0"], [])
+    rules = plan.rich_rules(openings["node1"])
+    assert rules[:3] == [
+        'rule family="ipv4" source address="10.213.10.12" destination address="10.213.10.11" port port="5405" protocol="udp" accept',
+        'rule family="ipv4" source address="10.213.20.12" destination address="10.213.20.11" port port="5406" protocol="udp" accept',
+        'rule family="ipv4" source address="10.213.20.12" destination address="10.213.20.11" port port="7789" protocol="tcp" accept',
+    ]
+    # Each family's source with its own family's virtual IPs only.
+    assert 'rule family="ipv4" source address="10.213.10.0/24" destination address="10.213.10.100" port port="443" protocol="tcp" accept' in rules
+    assert 'rule family="ipv6" source address="::/0" destination address="fd00::100" port port="25" protocol="tcp" accept' in rules
+    assert not [r for r in rules if 'family="ipv4"' in r and "fd00::100" in r]
+    # The arbitrator's opening names no destination.
+    assert plan.rich_rules(plan.arbitrator_openings(MEMBERS[:1], 5403, "twonode")) == [
+        'rule family="ipv4" source address="10.213.10.11" port port="5403" protocol="tcp" accept',
+        'rule family="ipv4" source address="10.213.20.11" port port="5403" protocol="tcp" accept']
+
+
+def test_firewalld_is_opened_through_its_rules_not_refused():
+    openings = plan.pair_openings(MEMBERS, [], [], [], [])
+    state = {"nft": True, "conf": False, "firewalld": True,
+             "hooks": [{"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "owner": "firewalld", "jumps": False}]}
+    assert plan.firewall_errors(openings, {"node1": state, "node2": state}) == []
+    host = plan.host_plan(state, openings["node1"], "twonode")
+    # firewalld's own table is not edited with nft.
+    assert host["hooks"] == [] and host["rules"] == "" and host["firewalld"] is True
+    assert len(host["rich_rules"]) == 2 and host["firewalld_record"] == "/var/lib/twonode/firewalld-twonode.rules"
+
+
+def test_active_zones_and_rich_rules_are_read_from_firewall_cmd():
+    assert parse_active_zones(ACTIVE_ZONES) == ["public", "internal"]
+    assert parse_rich_rules('rule family="ipv4" source address="192.0.2.1" accept\n\n') == [
+        'rule family="ipv4" source address="192.0.2.1" accept']
+
+
+def test_each_zone_gets_the_wanted_rules_and_loses_only_those_the_module_added_before():
+    admins = 'rule family="ipv4" source address="192.0.2.1" service name="ssh" accept'
+    old, new = 'rule old', 'rule new'
+    changes = zone_changes({"public": [admins, old], "internal": [new]}, [new], [old])
+    assert changes == {"public": {"add": [new], "remove": [old]}}
+    assert zone_changes({"public": [admins, new]}, [new], [new]) == {}
+
+
+def test_the_module_adds_to_permanent_and_running_zones_and_records_what_it_added(fake_node, run_module, tmp_path):
+    record = str(tmp_path / "firewalld-twonode.rules")
+    rule = 'rule family="ipv4" source address="10.213.10.12" destination address="10.213.10.11" port port="5405" protocol="udp" accept'
+    added = []
+
+    def add(args):
+        added.append(args[-1])
+        return 0, "success\n", ""
+    node = fake_node({
+        "firewall-cmd --get-active-zones": (0, ACTIVE_ZONES, ""),
+        "firewall-cmd --get-default-zone": (0, "public\n", ""),
+        "firewall-cmd --permanent --zone=public --list-rich-rules": (0, "", ""),
+        "firewall-cmd --permanent --zone=internal --list-rich-rules": (0, rule + "\n", ""),
+        # "*": the rule, one argument with spaces in it
+        "firewall-cmd --permanent --zone=public *": add,
+        "firewall-cmd --zone=public *": add,
+    })
+    result = run_module(firewalld_rules, node, {"rules": [rule], "record": record})
+    assert result["changed"] is True and result["zones"] == ["public", "internal"]
+    assert result["changes"] == {"public": {"add": [rule], "remove": []}}
+    # the permanent configuration, then the running one (no reload)
+    assert node.calls[-2:] == ["firewall-cmd --permanent --zone=public *", "firewall-cmd --zone=public *"]
+    assert added == ["--add-rich-rule=" + rule] * 2
+    with open(record) as handle:
+        assert handle.read() == rule + "\n"
+    # Next run: in both zones and recorded, nothing to do; asked for none, it takes out only its own.
+    node = fake_node({
+        "firewall-cmd --get-active-zones": (0, ACTIVE_ZONES, ""),
+        "firewall-cmd --get-default-zone": (0, "public\n", ""),
+        "firewall-cmd --permanent --zone=public --list-rich-rules": (0, rule + "\n", ""),
+        "firewall-cmd --permanent --zone=internal --list-rich-rules": (0, rule + "\n", ""),
+    })
+    assert run_module(firewalld_rules, node, {"rules": [rule], "record": record})["changed"] is False
+    node = fake_node({
+        "firewall-cmd --get-active-zones": (0, "public\n  interfaces: eth0\n", ""),
+        "firewall-cmd --get-default-zone": (0, "public\n", ""),
+        "firewall-cmd --permanent --zone=public --list-rich-rules": (0, rule + "\n", ""),
+    })
+    checked = run_module(firewalld_rules, node, {"rules": [], "record": record, "_ansible_check_mode": True})
+    assert checked["changed"] is True and checked["changes"] == {"public": {"add": [], "remove": [rule]}}
+    assert len(node.calls) == 3
