@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) twonode.ha contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters playbooks/remove.yml uses: whether the pair may be taken apart as asked, and what the node
-that keeps the data gets."""
+"""Filters playbooks/remove.yml and replace.yml use: whether the pair may be taken apart (or a dead node
+replaced) as asked, and what the node that keeps the data gets."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,6 +14,7 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.removal_plan import (
     keep_plan,
     request_errors,
 )
+from ansible_collections.twonode.ha.plugins.plugin_utils.replace_plan import request_errors as replace_request_errors
 
 
 class FilterModule(object):
@@ -23,4 +24,5 @@ class FilterModule(object):
             "remove_keep_plan": keep_plan,
             "remove_address_unit": address_unit,
             "remove_fstab_line": fstab_line,
+            "replace_request_errors": replace_request_errors,
         }

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) twonode.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Replacing a dead node (playbooks/replace.yml): whether the request may go ahead.
+
+The survivor keeps serving and is the only source of the data: the new node's disks get fresh DRBD metadata
+and a full resync from it, never the other way. So the survivor must be the cluster's whole quorate membership,
+hold an up-to-date copy of every DRBD resource and not be connected to the node it replaces; the new node must be
+new (no cluster configuration of its own left). Pure: the playbook hands in what it read.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.twonode.ha.plugins.plugin_utils.removal_plan import conf_cluster_name
+
+
+def request_errors(node, confirm, members, drbd_names, survivor_conf, survivor_status, new_node_conf, new_node_cib):
+    """Why `node` may not be replaced now (empty: it may).
+
+    members: the pair's [{host, node_name}]; survivor_conf: the other node's corosync.conf text (the name to
+    confirm is the one it carries); survivor_status: cluster_status read on the other node;
+    new_node_conf: the replacement's corosync.conf text (None when it has none); new_node_cib: whether it keeps a
+    CIB on disk (a node that was a cluster member and still has its configuration)."""
+    errors = []
+    names = dict((m["host"], m["node_name"]) for m in members)
+    by_name = dict((m["node_name"], m["host"]) for m in members)
+    name = names.get(node) or (node if node in by_name else None)
+    if not name:
+        return ["node=%s is not a node of this pair (%s): name the node to replace" % (node or "", ", ".join(sorted(by_name)))]
+    survivor = [n for n in by_name if n != name]
+    survivor = survivor[0] if survivor else "the survivor"
+    cluster_name = conf_cluster_name(survivor_conf)
+    if not cluster_name:
+        return ["%s has no corosync.conf: there is no cluster to bring %s back into" % (survivor, name)]
+    if str(confirm or "") != cluster_name:
+        errors.append("confirm=%s does not name this cluster: pass -e confirm=%s to replace %s (its new disks get the "
+                      "data from %s)" % (confirm or "", cluster_name, name, survivor))
+    status = survivor_status or {}
+    if not status.get("stack_running"):
+        return errors + ["the cluster does not run on %s: the survivor must serve while %s is replaced" % (survivor, name)]
+    if not status.get("quorate"):
+        errors.append("%s is not quorate: it cannot take %s back in (start it as the only node first)" % (survivor, name))
+    peer = (status.get("nodes") or {}).get(name) or {}
+    if peer.get("online"):
+        errors.append("%s is a member of the cluster (online): it is not dead; replace.yml is for a node that is gone" % name)
+    elif peer.get("unclean"):
+        errors.append("%s was never fenced (unclean): confirm it is off (stonith_admin --confirm %s) before replacing it"
+                      % (name, name))
+    volumes = dict((v.get("name"), v) for v in status.get("drbd") or [])
+    for resource in drbd_names:
+        volume = volumes.get(resource)
+        if volume is None:
+            errors.append("DRBD %s does not run on %s: the survivor must hold the copy the new node gets" % (resource, survivor))
+        elif volume.get("disk") != "UpToDate":
+            errors.append("%s's copy of DRBD %s is %s, not UpToDate: there is no good copy to give the new node"
+                          % (survivor, resource, volume.get("disk")))
+        elif volume.get("connection") == "Connected":
+            errors.append("DRBD %s is connected to %s: that node still runs it and is not gone" % (resource, name))
+    if new_node_conf and conf_cluster_name(new_node_conf) or new_node_cib:
+        errors.append("the new %s still has a cluster configuration (corosync.conf of cluster %s, or a CIB on disk): it is "
+                      "the old node come back, not a new one; start its cluster (systemctl start corosync pacemaker) "
+                      "or reinstall it" % (name, conf_cluster_name(new_node_conf) or "?"))
+    return errors
