@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 NFT_RULESET = ["nft", "-j", "list", "ruleset"]
 FIREWALLD_ACTIVE = ["systemctl", "is-active", "--quiet", "firewalld"]
 NFTABLES_CONF = "/etc/nftables.conf"
@@ -91,7 +93,8 @@ FIREWALL_CMD = "firewall-cmd"
 
 def parse_active_zones(text):
     """`firewall-cmd --get-active-zones`: the zones that have interfaces or sources bound, in order."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip() and not line.startswith((" ", "\t"))]
+    # firewalld 2.1 and later mark the default zone: "public (default)".
+    return [line.split()[0] for line in (text or "").splitlines() if line.strip() and not line.startswith((" ", "\t"))]
 
 
 def parse_rich_rules(text):
@@ -110,3 +113,16 @@ def zone_changes(current, wanted, previous):
         if add or remove:
             changes[zone] = {"add": add, "remove": remove}
     return changes
+
+
+_CONF_TABLE = re.compile(r"^\s*table\s+(?:(inet|ip|ip6|arp|bridge|netdev)\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*\{", re.MULTILINE)
+_CONF_FLUSH = re.compile(r"^\s*flush\s+ruleset\b", re.MULTILINE)
+
+
+def conf_facts(text):
+    """What /etc/nftables.conf declares: its tables ([family, name], family ip when it names none) and whether it
+    flushes the ruleset first (without that, each reload would add the pair's jump once more)."""
+    if text is None:
+        return {"tables": [], "flushes": False}
+    return {"tables": [[family or "ip", name] for family, name in _CONF_TABLE.findall(text)],
+            "flushes": bool(_CONF_FLUSH.search(text))}

@@ -30,7 +30,9 @@ options:
     elements: str
     required: true
   record:
-    description: The file that lists the rules this module added (one per line), read and rewritten on each run.
+    description:
+      - The file that lists the rules this module added (one per line), read and rewritten on each run. A wanted rule
+        that was in a zone before this module added it anywhere is not recorded, so it is never taken out.
     type: path
     required: true
 notes:
@@ -99,7 +101,10 @@ def keep_rules(module, node):
                    for zone in zones)
     previous = read_record(params["record"])
     changes = zone_changes(current, wanted, previous)
-    record_differs = previous != wanted
+    # Only what this module added is its to take out later: a rule the administrator had already stays theirs.
+    added = set(rule for change in changes.values() for rule in change["add"])
+    record = [rule for rule in wanted if rule in previous or rule in added]
+    record_differs = previous != record
     if not module.check_mode:
         for zone, change in changes.items():
             for permanent in (["--permanent"], []):
@@ -112,7 +117,7 @@ def keep_rules(module, node):
             if directory and not os.path.isdir(directory):
                 os.makedirs(directory, 0o755)
             with open(params["record"], "w") as handle:
-                handle.write("".join(rule + "\n" for rule in wanted))
+                handle.write("".join(rule + "\n" for rule in record))
             os.chmod(params["record"], 0o644)
     before = dict((zone, "\n".join(current[zone]) + "\n") for zone in changes)
     after = dict((zone, "\n".join([r for r in current[zone] if r not in changes[zone]["remove"]] + changes[zone]["add"]) + "\n")

@@ -254,6 +254,11 @@ firewall:
     conf:
       description: Whether C(/etc/nftables.conf), which C(nftables.service) loads at boot, exists.
       type: bool
+    conf_declares:
+      description:
+        - What C(/etc/nftables.conf) declares - C(tables) (each V([family, name])) and C(flushes) (whether it flushes the
+          ruleset first).
+      type: dict
     firewalld:
       description: Whether firewalld runs.
       type: bool
@@ -294,7 +299,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     parse_systemctl_show,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
-from ansible_collections.twonode.ha.plugins.module_utils.firewall import FIREWALLD_ACTIVE, NFT_RULESET, NFTABLES_CONF, input_hooks
+from ansible_collections.twonode.ha.plugins.module_utils.firewall import FIREWALLD_ACTIVE, NFT_RULESET, NFTABLES_CONF, conf_facts, input_hooks
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
 from ansible_collections.twonode.ha.plugins.module_utils.status_read import read_status, stack_not_installed
 
@@ -363,14 +368,16 @@ def read_host(node, has_cib):
 def read_firewall(module, node, own_chain):
     """The input chains that drop, from the live ruleset (what the node does now; nftables.conf is what it does after a boot)."""
     firewalld = node.run(FIREWALLD_ACTIVE)[0] == 0
+    conf_text = read_text(NFTABLES_CONF)
+    found = {"nft": False, "conf": conf_text is not None, "conf_declares": conf_facts(conf_text), "firewalld": firewalld, "hooks": []}
     if not module.get_bin_path("nft"):
-        return {"nft": False, "conf": os.path.exists(NFTABLES_CONF), "firewalld": firewalld, "hooks": []}
+        return found
     try:
         ruleset = json.loads(node.must(NFT_RULESET) or "{}")
     except ValueError as exc:
         raise NodeError("nft -j list ruleset did not print JSON: %s" % exc)
-    return {"nft": True, "conf": os.path.exists(NFTABLES_CONF), "firewalld": firewalld,
-            "hooks": input_hooks(ruleset, own_chain)}
+    found.update(nft=True, hooks=input_hooks(ruleset, own_chain))
+    return found
 
 
 def read_clock(units):

@@ -169,20 +169,36 @@ def host_errors(host, state, openings):
     if keepers:
         return ["%s: %s keeps this host's firewall, which the role does not edit: open %s with it, or set "
                 "cluster_manage_firewall: false once it is done" % (host, " and ".join(keepers), wanted)]
-    if [hook for hook in hooks if hook["owner"] == "nft"] and not state.get("conf"):
+    nft_hooks = [hook for hook in hooks if hook["owner"] == "nft"]
+    if nft_hooks and not state.get("conf"):
         return ["%s: its nftables input chain drops, but /etc/nftables.conf (which the role extends so that a boot "
                 "keeps the openings) is missing: save the ruleset there (nft list ruleset), or open %s yourself and set "
                 "cluster_manage_firewall: false" % (host, wanted)]
+    declares = state.get("conf_declares")
+    if nft_hooks and declares is not None:
+        # A boot loads the file, not what runs now: the jump into a chain the file does not make would fail the whole load.
+        missing = ["%s %s" % (hook["family"], hook["table"]) for hook in nft_hooks
+                   if [hook["family"], hook["table"]] not in declares.get("tables", [])]
+        if missing:
+            return ["%s: the table of its dropping input chain (%s) is not in /etc/nftables.conf, which a boot loads: save "
+                    "the running ruleset there, or open %s yourself and set cluster_manage_firewall: false"
+                    % (host, ", ".join(missing), wanted)]
+        if not declares.get("flushes"):
+            return ["%s: /etc/nftables.conf does not begin with flush ruleset, so each reload would add its rules (and the "
+                    "pair's jump) once more: add it at the top, or open %s yourself and set cluster_manage_firewall: false"
+                    % (host, wanted)]
     return []
 
 
 def _families(values):
-    split = {4: [], 6: []}
+    """The networks per IP version, merged (10.0.0.0/8 holds 10.1.0.0/16: nft refuses overlaps in a set)."""
+    networks = {4: [], 6: []}
     for value in values:
         network = _network(value)
         if network is not None:
-            split[network.version].append(str(network) if network.prefixlen != network.max_prefixlen else str(network.network_address))
-    return split
+            networks[network.version].append(network)
+    return dict((version, [str(n) if n.prefixlen != n.max_prefixlen else str(n.network_address)
+                           for n in ipaddress.collapse_addresses(found)]) for version, found in networks.items())
 
 
 def _one_or_set(values):

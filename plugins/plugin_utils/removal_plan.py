@@ -37,13 +37,15 @@ def _volume(status, name):
     return None
 
 
-def request_errors(keep, confirm, members, drbd_names, inventory_cluster_name, force=False):
+def request_errors(keep, confirm, members, drbd_names, inventory_cluster_name, force=False, recorded_keeps=None):
     """Why the pair may not be taken apart as asked (empty: it may).
 
     members: [{host, node_name, conf (its corosync.conf text, None when gone), status (cluster_status)}].
     The name to confirm is the one the nodes' corosync.conf carries (the inventory's when a rerun after a
     removal has removed it). The node that keeps the data must hold an up-to-date copy of every DRBD
-    resource: its peer's copy is never the one thrown away when it may be newer."""
+    resource: its peer's copy is never the one thrown away when it may be newer. recorded_keeps: the node an
+    earlier run of the removal named on each node (a rerun after its checks can no longer read DRBD must keep
+    the same node)."""
     names = sorted(set(name for name in (conf_cluster_name(m.get("conf")) for m in members) if name))
     cluster_name = names[0] if names else inventory_cluster_name
     errors = []
@@ -58,16 +60,29 @@ def request_errors(keep, confirm, members, drbd_names, inventory_cluster_name, f
                       "afterwards (%s)" % (keep or "", ", ".join(m["node_name"] for m in members)))
         return errors
     keeper = keeper[0]
+    # Only once corosync.conf is gone (a rerun of a removal that stopped half-way): a pair built again since has one.
+    earlier = sorted(set(k for k in recorded_keeps or [] if k)) if not any(m.get("conf") for m in members) else []
+    if earlier and earlier != [keeper["node_name"]]:
+        errors.append("an earlier run of remove.yml kept the data on %s: finish it with keep=%s (the other copy may be older)"
+                      % (" and ".join(earlier), earlier[0]))
+        return errors
     peers = [m for m in members if m is not keeper]
     peer = peers[0] if peers else {"node_name": "the peer", "status": {}}
     for name in drbd_names:
         mine, theirs = _volume(keeper.get("status"), name), _volume(peer.get("status"), name)
-        if mine and mine.get("disk") != "UpToDate":
+        if mine and mine.get("split_brain"):
+            errors.append("DRBD %s is in split brain: resolve it first (playbooks/splitbrain.yml), then take the pair apart" % name)
+        elif mine and mine.get("disk") != "UpToDate":
             errors.append("%s's copy of DRBD %s is %s, not UpToDate: name %s as keep, or let the sync finish"
                           % (keeper["node_name"], name, mine.get("disk"), peer["node_name"]))
         elif mine and mine.get("connection") != "Connected" and (theirs or {}).get("role") == "Primary":
             errors.append("DRBD %s is not connected and %s writes to it (Primary): %s's copy may be older; name %s as "
                           "keep, or reconnect the resource first" % (name, peer["node_name"], keeper["node_name"], peer["node_name"]))
+        elif mine and mine.get("connection") != "Connected" and mine.get("role") != "Primary" and not force:
+            # A disk keeps calling itself UpToDate after its link went; the peer may have written since.
+            errors.append("DRBD %s is not connected and %s's copy is not the one in use (Secondary): it may be older than "
+                          "%s's; name %s as keep, reconnect the resource, or pass -e force=true to keep %s's copy as it is"
+                          % (name, keeper["node_name"], peer["node_name"], peer["node_name"], keeper["node_name"]))
         elif not mine and theirs:
             errors.append("DRBD %s runs on %s only: %s's copy may be older; name %s as keep, or bring %s up on %s and let "
                           "it sync" % (name, peer["node_name"], keeper["node_name"], peer["node_name"], name, keeper["node_name"]))

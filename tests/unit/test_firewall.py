@@ -1,6 +1,7 @@
 """The pair's firewall: what a node's nftables ruleset drops (``nft -j list ruleset`` captured on the container
 bed, nftables 1.1.3, Debian 13), what the pair needs through it, and the files that open exactly that."""
 import json
+import os
 
 import pytest
 
@@ -9,6 +10,7 @@ from ansible_collections.twonode.ha.plugins.modules import firewalld_rules, node
 from ansible_collections.twonode.ha.plugins.plugin_utils import firewall_plan as plan
 
 CHAIN = "twonode_ha_twonode"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MEMBERS = [
     {"host": "node1", "node_name": "node1", "ring0_addr": "10.213.10.11", "ring1_addr": "10.213.20.11",
      "drbd_address": "10.213.20.11", "metrics_address": "10.213.10.11:9664"},
@@ -202,6 +204,8 @@ def test_firewalld_is_opened_through_its_rules_not_refused():
 
 def test_active_zones_and_rich_rules_are_read_from_firewall_cmd():
     assert parse_active_zones(ACTIVE_ZONES) == ["public", "internal"]
+    # firewalld 2.1 and later (Debian 13) mark the default zone.
+    assert parse_active_zones("public (default)\n  interfaces: eth0\n") == ["public"]
     assert parse_rich_rules('rule family="ipv4" source address="192.0.2.1" accept\n\n') == [
         'rule family="ipv4" source address="192.0.2.1" accept']
 
@@ -255,3 +259,41 @@ def test_the_module_adds_to_permanent_and_running_zones_and_records_what_it_adde
     checked = run_module(firewalld_rules, node, {"rules": [], "record": record, "_ansible_check_mode": True})
     assert checked["changed"] is True and checked["changes"] == {"public": {"add": [], "remove": [rule]}}
     assert len(node.calls) == 3
+
+
+def test_a_rule_the_administrator_had_before_is_not_recorded_as_the_modules(fake_node, run_module, tmp_path):
+    record = str(tmp_path / "firewalld-twonode.rules")
+    theirs = 'rule family="ipv4" source address="10.213.10.12" port port="5405" protocol="udp" accept'
+    node = fake_node({
+        "firewall-cmd --get-active-zones": (0, "public (default)\n  interfaces: eth0\n", ""),
+        "firewall-cmd --get-default-zone": (0, "public\n", ""),
+        "firewall-cmd --permanent --zone=public --list-rich-rules": (0, theirs + "\n", ""),
+    })
+    result = run_module(firewalld_rules, node, {"rules": [theirs], "record": record})
+    assert result["changed"] is False and result["zones"] == ["public"]
+    import os
+    assert not os.path.exists(record)
+
+
+def test_nftables_conf_must_make_the_dropping_table_and_flush_first(fixture_text):
+    from ansible_collections.twonode.ha.plugins.module_utils.firewall import conf_facts
+    with open(os.path.join(REPO, "molecule/default/files/nftables-default-drop.conf")) as handle:
+        admins = handle.read()
+    assert conf_facts(admins) == {"tables": [["inet", "filter"]], "flushes": True}
+    assert conf_facts("table filter {\n}\n") == {"tables": [["ip", "filter"]], "flushes": False}
+    hooks = input_hooks(ruleset(fixture_text, "default_drop"), CHAIN)
+    openings = plan.pair_openings(MEMBERS, [], [], [], [])
+    fine = {"nft": True, "conf": True, "conf_declares": conf_facts(admins), "hooks": hooks}
+    assert plan.firewall_errors(openings, {"node1": fine}) == []
+    elsewhere = dict(fine, conf_declares=conf_facts(admins.replace("table inet filter", "table inet other")))
+    assert "the table of its dropping input chain (inet filter) is not in /etc/nftables.conf" in plan.firewall_errors(
+        openings, {"node1": elsewhere})[0]
+    no_flush = dict(fine, conf_declares=conf_facts(admins.replace("flush ruleset", "")))
+    assert "does not begin with flush ruleset" in plan.firewall_errors(openings, {"node1": no_flush})[0]
+
+
+def test_overlapping_client_networks_are_merged_for_nft():
+    openings = plan.service_openings([{"name": "web", "vips": ["10.0.0.10"], "ports": [80]}],
+                                     ["10.0.0.0/8", "10.1.0.0/16", "10.0.0.5/8", "192.0.2.7"])
+    assert plan.rule_lines(openings, "inet") == [
+        'ip saddr { 10.0.0.0/8, 192.0.2.7 } ip daddr 10.0.0.10 tcp dport 80 accept comment "group web"']

@@ -111,3 +111,29 @@ def test_the_address_unit_puts_the_vips_on_before_the_services(vips, units, expe
     lines = text.splitlines()
     assert all(line in lines for line in expected), text
     assert "Type=oneshot" in lines and "RemainAfterExit=yes" in lines
+
+
+def test_a_disconnected_secondary_copy_is_not_kept_without_force(fixture_text):
+    primary_alone = volumes(fixture_text, "proc_drbd_84_disconnected.txt")
+    stale = [dict(primary_alone[0], role="Secondary", peer_role="Unknown", connection="WFConnection")]
+    # node1 gone (its DRBD down): node2's Secondary copy may miss node1's last writes.
+    errors = plan.request_errors("node2", "shop", members([], stale), ["r0"], "shop")
+    assert len(errors) == 1 and "not the one in use (Secondary)" in errors[0]
+    assert plan.request_errors("node2", "shop", members([], stale), ["r0"], "shop", force=True) == []
+    # The Primary that served alone is kept without question.
+    assert plan.request_errors("node1", "shop", members(primary_alone, []), ["r0"], "shop") == []
+
+
+def test_a_split_brain_is_resolved_first(fixture_text):
+    split = volumes(fixture_text, "proc_drbd_84_split_brain_primary.txt")
+    split = [dict(v, split_brain=v.get("split_brain") or {"seen": True}) for v in split]
+    errors = plan.request_errors("node1", "shop", members(split, []), ["r0"], "shop", force=True)
+    assert errors == ["DRBD r0 is in split brain: resolve it first (playbooks/splitbrain.yml), then take the pair apart"]
+
+
+def test_a_rerun_keeps_the_node_the_first_run_kept():
+    assert plan.request_errors("node2", "shop", members([], [], conf=None), ["r0"], "shop", recorded_keeps=["node1", None]) == [
+        "an earlier run of remove.yml kept the data on node1: finish it with keep=node1 (the other copy may be older)"]
+    assert plan.request_errors("node1", "shop", members([], [], conf=None), ["r0"], "shop", recorded_keeps=["node1", "node1"]) == []
+    # A pair built again since (corosync.conf back) is a new removal: the old record does not count.
+    assert plan.request_errors("node2", "shop", members([], []), [], "shop", recorded_keeps=["node1", "node1"]) == []
