@@ -32,14 +32,14 @@ def test_maintenance_on_leaves_a_killed_service_dead_and_off_repairs_it(node1, n
 
 
 def test_maintenance_with_an_expiry_ends_by_itself(node1):
-    rc, output = maintenance("-e", "scope=cluster", "-e", "state=on", "-e", "expiry=60s")
+    rc, output = maintenance("-e", "scope=cluster", "-e", "state=on", "-e", "expiry=20s")
     assert rc == 0 and "cluster maintenance mode on until" in output, output[-2000:]
     assert "Resource management is DISABLED" in node1.check_output("crm_mon -1")
     start = time.time()
     wait_until("maintenance to end without anyone running Ansible",
                lambda: "Resource management is DISABLED" not in node1.check_output("crm_mon -1"),
                timeout=150, interval=2)
-    print("maintenance with a 60 s expiry ended %.0f s after it was set" % (time.time() - start))
+    print("maintenance with a 20 s expiry ended %.0f s after it was set" % (time.time() - start))
     # The rule stays in the CIB, inert; turning maintenance off removes it.
     rc, output = maintenance("-e", "scope=cluster", "-e", "state=off")
     assert rc == 0

@@ -1,7 +1,8 @@
 """remove.yml takes the pair apart on request: the node named keep runs the services under systemd with the
 virtual IP, the cluster's configuration and CIB are gone from both nodes, and site.yml builds the pair again
 afterwards. The container bed has no DRBD (the VM bed's full run covers the data: molecule/vms/tests/test_remove.py).
-The playbook's commands are the same on both releases: the first release's run covers it."""
+The playbook's commands are the same on both releases: the first release's run covers it, in full runs only
+(tests/run-all.sh --full; conftest's FULL_ONLY)."""
 from conftest import cluster_status, config_fingerprint, run_playbook, wait_until
 from test_resources import group_node, http_get
 
