@@ -5,6 +5,8 @@
 #   vms.sh down     power off both VMs and remove their disks and state
 #   vms.sh status   what is running
 #   vms.sh kill N   pull the plug on VM N (SIGKILL of its qemu); `up` boots it again
+#   vms.sh rebuild N  pull the plug on VM N and destroy its disks: `up` boots a new server from the image
+#                   (packages installed, no cluster configuration, blank data disks), as replace.yml expects
 #
 # Each VM: a user-mode NIC for SSH from the host only (127.0.0.1:222N) and the way to an arbitrator
 # (10.0.2.100:5403, forwarded to the container bed's, see ARBITER_ADDR), a point-to-point link for
@@ -127,10 +129,20 @@ cmd_kill() {
   log "$node: power cut"
 }
 
+cmd_rebuild() {
+  local node=${1:-}
+  index_of "$node" >/dev/null || { echo "usage: $0 rebuild ${NODES[*]// /|}" >&2; exit 2; }
+  if pid_alive "$STATE/$node.pid"; then kill -KILL "$(cat "$STATE/$node.pid")"; fi
+  sleep 1
+  rm -f "$STATE/$node.qcow2" "$STATE/$node-data.raw" "$STATE/$node-spare.raw" "$STATE/$node.pid"
+  log "$node: power cut, its disks destroyed; 'up' boots a new $node from the image with blank disks"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   kill) cmd_kill "${2:-}" ;;
+  rebuild) cmd_rebuild "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status|kill NODE" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|kill NODE|rebuild NODE" >&2; exit 2 ;;
 esac

@@ -65,7 +65,8 @@ FULL_ONLY = ("test_a_disk_with_a_filesystem_is_refused_and_kept",
              "test_the_arbitrator_is_added_to_the_running_pair",
              "test_drills_with_the_arbitrator_lose_nothing",
              "test_the_arbitrator_is_removed_from_the_running_pair",
-             "test_the_pair_is_taken_apart_and_the_kept_node_serves_the_data")
+             "test_the_pair_is_taken_apart_and_the_kept_node_serves_the_data",
+             "test_a_dead_standby_is_replaced_by_a_new_server_that_gets_the_data")
 
 
 def pytest_collection_modifyitems(config, items):
