@@ -89,7 +89,6 @@ def test_site_opens_exactly_what_the_pair_needs_in_a_default_drop_firewall(node1
             host.run("systemctl disable --now nftables; nft flush ruleset; rm -f /etc/nftables.conf /etc/nftables.d/twonode-ha-testbed.nft")
 
 
-@pytest.mark.skip(reason="written 2026-12-07 while the beds ran the full test command: not yet run on a bed")
 def test_site_opens_firewalld_with_rich_rules_and_takes_out_those_no_longer_needed(node1, node2):
     """firewalld in its default zone (public: SSH in, nothing else): site.yml adds the pair's rich rules, permanent
     and running, a reload of firewalld (what a boot does) keeps them, a second run changes nothing, and a metrics
