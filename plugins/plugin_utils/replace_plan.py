@@ -13,16 +13,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_identity import conf_identity
 from ansible_collections.twonode.ha.plugins.plugin_utils.removal_plan import conf_cluster_name
 
 
-def request_errors(node, confirm, members, drbd_names, survivor_conf, survivor_status, new_node_conf, new_node_cib):
+def request_errors(node, confirm, members, drbd_names, survivor_conf, survivor_status, new_node_conf):
     """Why `node` may not be replaced now (empty: it may).
 
     members: the pair's [{host, node_name}]; survivor_conf: the other node's corosync.conf text (the name to
     confirm is the one it carries); survivor_status: cluster_status read on the other node;
-    new_node_conf: the replacement's corosync.conf text (None when it has none); new_node_cib: whether it keeps a
-    CIB on disk (a node that was a cluster member and still has its configuration)."""
+    new_node_conf: the replacement's corosync.conf text (None when it has none). A freshly installed Debian server
+    runs corosync and pacemaker with the package's own one-node configuration (cluster "debian"): that is new; a
+    corosync.conf this collection wrote is the old node come back."""
     errors = []
     names = dict((m["host"], m["node_name"]) for m in members)
     by_name = dict((m["node_name"], m["host"]) for m in members)
@@ -58,8 +60,8 @@ def request_errors(node, confirm, members, drbd_names, survivor_conf, survivor_s
                           % (survivor, resource, volume.get("disk")))
         elif volume.get("connection") == "Connected":
             errors.append("DRBD %s is connected to %s: that node still runs it and is not gone" % (resource, name))
-    if new_node_conf and conf_cluster_name(new_node_conf) or new_node_cib:
-        errors.append("the new %s still has a cluster configuration (corosync.conf of cluster %s, or a CIB on disk): it is "
-                      "the old node come back, not a new one; start its cluster (systemctl start corosync pacemaker) "
-                      "or reinstall it" % (name, conf_cluster_name(new_node_conf) or "?"))
+    if conf_identity(new_node_conf):
+        errors.append("%s still has the corosync.conf this collection wrote (cluster %s): it is the old node come back, "
+                      "not a new one; start its cluster (systemctl start corosync pacemaker) or reinstall it"
+                      % (name, conf_cluster_name(new_node_conf) or "?"))
     return errors

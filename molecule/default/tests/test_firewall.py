@@ -6,7 +6,6 @@ import os
 import socket
 import urllib.request
 
-import pytest
 from conftest import REPO, cluster_status, run_playbook, wait_until
 from test_resources import http_get
 

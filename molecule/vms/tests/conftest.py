@@ -42,6 +42,16 @@ def _retry_unanswered_ssh():
 SSH_ATTEMPTS = 3
 _retry_unanswered_ssh()
 
+MOUNT = "/srv/services"
+
+
+def serving(nodes):
+    """The node whose group filesystem is mounted (the one that serves), or None."""
+    for name, node in nodes.items():
+        if node.run("findmnt -n %s", MOUNT).rc == 0:
+            return name
+    return None
+
 
 def _node(host, name):
     import testinfra

@@ -4,18 +4,10 @@ backing disk mounted where the group had it, and serves it on the virtual IP wit
 stays at the end of both disks, as no one asked for it to go."""
 import time
 
-from conftest import run_playbook
+from conftest import MOUNT, run_playbook, serving
 
 testinfra_hosts = ["vm1"]
 VIP = "10.213.30.100"
-MOUNT = "/srv/services"
-
-
-def serving(nodes):
-    for name, node in nodes.items():
-        if node.run("findmnt -n %s", MOUNT).rc == 0:
-            return name
-    return None
 
 
 def test_the_pair_is_taken_apart_and_the_kept_node_serves_the_data(nodes):

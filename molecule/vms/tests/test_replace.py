@@ -5,23 +5,15 @@ import os
 import subprocess
 import time
 
-from conftest import REPO, cluster_status, run_playbook, wait_until
+from conftest import MOUNT, REPO, cluster_status, run_playbook, serving, wait_until
 
 testinfra_hosts = ["vm1"]
 VIP = "10.213.30.100"
-MOUNT = "/srv/services"
 
 
 def vms(*args):
     return subprocess.run(["bash", os.path.join(REPO, "tests/bed/vms.sh")] + list(args), capture_output=True, text=True,
                           check=True, timeout=900)
-
-
-def serving(nodes):
-    for name, node in nodes.items():
-        if node.run("findmnt -n %s", MOUNT).rc == 0:
-            return name
-    return None
 
 
 def test_a_dead_standby_is_replaced_by_a_new_server_that_gets_the_data(nodes):
