@@ -73,7 +73,9 @@ def vip_errors(groups, nodes):
                 elif vip.version == 4 and network.prefixlen < 31 and vip in (network.network, network.broadcast):
                     errors.append("%s is the network or broadcast address of %s" % (where, network))
             if str(vip) in node_addresses:
-                errors.append("%s is an address of node %s itself" % (where, node_addresses[str(vip)]))
+                errors.append("%s is an address of node %s itself (after remove.yml the kept node holds its virtual IPs "
+                              "through twonode-ha-addresses.service: systemctl disable --now twonode-ha-addresses there "
+                              "first)" % (where, node_addresses[str(vip)]))
             if str(vip) in seen:
                 errors.append("%s is also used by group %r" % (where, seen[str(vip)]))
             seen[str(vip)] = group.get("name")

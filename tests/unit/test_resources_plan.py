@@ -294,3 +294,8 @@ def test_a_parameter_set_twice_is_set_where_postfix_reads_it_and_ipv6_vips_widen
 def test_a_domain_the_administrator_delivers_as_virtual_is_not_added_to_mydestination(fixture_text):
     admin = fixture_text("postfix_main_cf_p3_package_debian.cf") + "virtual_mailbox_domains = shop.example, other.example\n"
     assert "mydestination" not in postfix_ha_settings(admin, dict(BED_POSTFIX, mail_domain="shop.example"))
+
+
+def test_a_vip_a_node_holds_outside_the_cluster_names_the_unit_remove_yml_leaves():
+    errors = resources_input_errors([group(vips=["10.213.10.12"])], NODES)
+    assert any("systemctl disable --now twonode-ha-addresses" in e for e in errors), errors
