@@ -241,8 +241,8 @@ def nft_rules_text(openings, hooks, chain, cluster_name):
 
 def _tables(hooks):
     tables = []
-    for hook in hooks or []:
-        if hook.get("owner", "nft") == "nft" and (hook["family"], hook["table"]) not in tables:
+    for hook in hooks:
+        if (hook["family"], hook["table"]) not in tables:
             tables.append((hook["family"], hook["table"]))
     return tables
 
@@ -250,14 +250,8 @@ def _tables(hooks):
 def conf_block(hooks, chain, cluster_name):
     """The lines /etc/nftables.conf gets at its end: the file, then a jump at the top of each input chain that drops."""
     lines = ['include "%s"' % rules_path(cluster_name)]
-    lines += ["insert rule %s %s %s jump %s" % (hook["family"], hook["table"], hook["chain"], chain)
-              for hook in hooks or [] if hook.get("owner", "nft") == "nft"]
+    lines += ["insert rule %s %s %s jump %s" % (hook["family"], hook["table"], hook["chain"], chain) for hook in hooks]
     return "\n".join(lines)
-
-
-def jumps_missing(hooks):
-    """The input chains that drop and do not jump to the pair's chain yet (live)."""
-    return [hook for hook in hooks or [] if hook.get("owner", "nft") == "nft" and not hook.get("jumps")]
 
 
 def firewall_errors(openings_by_host, states_by_host, groups=None, clients=None, metrics_clients=None):
@@ -269,18 +263,21 @@ def firewall_errors(openings_by_host, states_by_host, groups=None, clients=None,
 
 
 def host_plan(state, openings, cluster_name):
-    """What one host gets: the rules file, the block /etc/nftables.conf ends with, and the jumps the live
-    ruleset lacks; where firewalld runs, the rich rules it keeps. Nothing (hooks empty, no firewalld) where no
-    input chain drops: the pair gets through as it is."""
+    """What one host gets: the rules file, the block /etc/nftables.conf ends with (and its marker), and the jumps
+    the live ruleset lacks; where firewalld runs, the rich rules it keeps and the file that records them. acts is
+    false where no input chain drops and firewalld does not run: the pair gets through as it is. Only the chains
+    nft keeps are counted: iptables' and firewalld's tables are theirs to edit."""
     hooks = [hook for hook in (state or {}).get("hooks") or [] if hook.get("owner", "nft") == "nft"]
     chain = chain_name(cluster_name)
     firewalld = bool((state or {}).get("firewalld"))
-    return {"hooks": hooks, "chain": chain, "path": rules_path(cluster_name),
+    return {"acts": bool(hooks) or firewalld, "hooks": hooks, "conf": bool((state or {}).get("conf")), "chain": chain, "path": rules_path(cluster_name),
+            "marker": "# {mark} twonode.ha cluster %s: the pair's openings (written by Ansible)" % cluster_name,
             "firewalld": firewalld, "rich_rules": rich_rules(openings) if firewalld else [],
             "firewalld_record": "/var/lib/twonode/firewalld-%s.rules" % cluster_name,
             "rules": nft_rules_text(openings, hooks, chain, cluster_name) if hooks else "",
             "conf_block": conf_block(hooks, chain, cluster_name) if hooks else "",
-            "jumps_missing": jumps_missing(hooks), "loaded": bool(hooks) and all(hook.get("loaded") for hook in hooks)}
+            "jumps_missing": [hook for hook in hooks if not hook.get("jumps")],
+            "loaded": bool(hooks) and all(hook.get("loaded") for hook in hooks)}
 
 
 def rich_rules(openings):

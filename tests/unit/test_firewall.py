@@ -117,7 +117,7 @@ def test_nftables_conf_includes_the_file_and_each_dropping_chain_jumps_to_it_fir
 
 def test_a_host_whose_firewall_drops_nothing_gets_nothing():
     host = plan.host_plan({"nft": True, "hooks": []}, [], "twonode")
-    assert host["rules"] == "" and host["conf_block"] == "" and host["jumps_missing"] == []
+    assert host["rules"] == "" and host["conf_block"] == "" and host["jumps_missing"] == [] and host["acts"] is False
 
 
 def test_a_firewall_iptables_keeps_stops_the_run_and_names_what_to_open(fixture_text):
@@ -198,7 +198,7 @@ def test_firewalld_is_opened_through_its_rules_not_refused():
     assert plan.firewall_errors(openings, {"node1": state, "node2": state}) == []
     host = plan.host_plan(state, openings["node1"], "twonode")
     # firewalld's own table is not edited with nft.
-    assert host["hooks"] == [] and host["rules"] == "" and host["firewalld"] is True
+    assert host["hooks"] == [] and host["rules"] == "" and host["firewalld"] is True and host["acts"] is True
     assert len(host["rich_rules"]) == 2 and host["firewalld_record"] == "/var/lib/twonode/firewalld-twonode.rules"
 
 
