@@ -1,0 +1,168 @@
+"""Adopting a server that runs (issue 18): the room for DRBD's metadata and the choice of the sync source,
+on dumpe2fs, resize2fs -P, drbdmeta, blkid and vgs output captured on 512 MiB disks (fixtures/adopt_captures.README)."""
+import pytest
+
+from ansible_collections.twonode.ha.plugins.module_utils import adopt_plan as adopt
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import parse_blkid_export
+
+MIB = 1024 * 1024
+SIZE = 512 * MIB
+
+
+def test_the_metadata_size_is_what_drbdmeta_leaves(fixture_text):
+    # drbdmeta on the 512 MiB disk: "524236 kB left usable by current configuration".
+    assert "524236 kB left usable" in fixture_text("drbdmeta_v08_create_md_refused_fs_too_big.txt")
+    assert adopt.usable_bytes(SIZE) == 524236 * 1024
+    assert adopt.metadata_bytes(SIZE) == 52 * 1024
+    # One more 4 KiB bitmap block for each 128 MiB begun; DRBD 9 keeps a bitmap per peer slot.
+    assert adopt.metadata_bytes(SIZE + 1) == 56 * 1024
+    assert adopt.metadata_bytes(SIZE, drbd_major=9, peers=2) == 68 * 1024
+    assert adopt.metadata_bytes(SIZE, drbd_major=8, peers=2) == 52 * 1024
+
+
+def test_the_parsers_read_the_captured_output(fixture_text):
+    assert adopt.parse_dumpe2fs(fixture_text("dumpe2fs_h_ext4_512m_bookworm.txt")) == {
+        "block_count": 131072, "block_size": 4096, "state": "clean"}
+    with pytest.raises(ValueError):
+        adopt.parse_dumpe2fs("dumpe2fs: Bad magic number in super-block")
+    assert adopt.parse_resize2fs_minimum(fixture_text("resize2fs_P_ext4_512m_bookworm.txt")) == 32041
+    assert adopt.parse_resize2fs_minimum("resize2fs: Bad magic number") is None
+    assert adopt.parse_vgs(fixture_text("vgs_json_bookworm.json")) == {"capvg": {"free": 624951296, "extent": 4194304}}
+    assert adopt.lvm_names("data-srv") == ("data", "srv")
+    assert adopt.lvm_names("my--vg-web--data") == ("my-vg", "web-data")
+    assert adopt.lvm_names("sda1") is None
+
+
+def test_mountinfo_gives_each_mount_its_source_and_type():
+    text = ("22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+            "64 22 254:16 / /srv/my\\040data rw,relatime shared:30 - xfs /dev/vdb rw,attr2\n")
+    assert adopt.mounts(text) == [
+        {"majmin": "254:0", "mountpoint": "/", "fstype": "ext4", "source": "/dev/vda"},
+        {"majmin": "254:16", "mountpoint": "/srv/my data", "fstype": "xfs", "source": "/dev/vdb"}]
+
+
+def ext4_disk(fixture_text, path="/dev/vdb", size=SIZE, mountpoints=("/srv/services",), lvm=None):
+    return {"path": path, "kind": "block", "size": size, "mountpoints": list(mountpoints), "holders": [],
+            "fstype": "ext4", "signature": parse_blkid_export(fixture_text("blkid_ext4.txt")), "lvm": lvm,
+            "ext4": dict(adopt.parse_dumpe2fs(fixture_text("dumpe2fs_h_ext4_512m_bookworm.txt")),
+                         minimum_blocks=adopt.parse_resize2fs_minimum(fixture_text("resize2fs_P_ext4_512m_bookworm.txt")))}
+
+
+def blank_disk(path="/dev/vdb", size=SIZE):
+    return {"path": path, "kind": "block", "size": size, "mountpoints": [], "holders": [], "fstype": None,
+            "signature": {}, "lvm": None, "ext4": None}
+
+
+def request(source_disk, standby_disk, **extra):
+    found = {"resource": "r0", "source": "vm1", "standby": "vm2", "mountpoint": "/srv/services", "drbd_major": 8,
+             "peers": 1, "allow_shrink": False, "disks": {"vm1": source_disk, "vm2": standby_disk},
+             "meta_disks": {"vm1": None, "vm2": None}, "wipe": {}, "lvm_free": {}, "drbd_device": "/dev/drbd0"}
+    found.update(extra)
+    return found
+
+
+def test_an_ext4_filling_its_disk_is_refused_with_the_ways_out(fixture_text):
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text), blank_disk()))
+    assert plan["refused"] == [
+        "r0: /dev/vdb's filesystem fills the disk and internal metadata needs 52 KiB at its end: /dev/vdb is not an LVM "
+        "volume that could grow; shrinking the ext4 by 52 KiB (offline: e2fsck and resize2fs while the services are "
+        "stopped) needs drbd_adopt_shrink: true; or give the resource a meta_disk (external metadata, the filesystem untouched)"]
+    assert plan["lines"] == []
+
+
+def test_a_shrink_allowed_goes_to_the_size_drbdmeta_accepted(fixture_text):
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text), blank_disk(), allow_shrink=True))
+    assert plan["refused"] == []
+    # 131059 blocks: drbdmeta accepted exactly that, and refused 131060 (fixtures).
+    assert "524236 kB data area apparently used" in fixture_text("drbdmeta_v08_create_md_fs_shrunk_fits.txt")
+    assert plan["room"] == "shrink" and plan["shrink_to_blocks"] == 131059
+    assert plan["usable"] == 524236 * 1024
+    assert "e2fsck -f and resize2fs" in plan["downtime"]
+    assert plan["lines"][1] == "r0: metadata (52 KiB) at the end of /dev/vdb (internal); the ext4 is shrunk to 131059 blocks first"
+
+
+def test_a_full_ext4_is_not_shrunk_below_its_minimum(fixture_text):
+    disk = ext4_disk(fixture_text)
+    disk["ext4"]["minimum_blocks"] = 131070
+    plan = adopt.resource_plan(request(disk, blank_disk(), allow_shrink=True))
+    assert "the ext4 cannot shrink to 131059 blocks (resize2fs -P: at least 131070)" in plan["refused"][0]
+
+
+def test_xfs_is_never_shrunk_but_external_metadata_takes_it(fixture_text):
+    disk = dict(blank_disk(), fstype="xfs", mountpoints=["/srv/services"],
+                signature=parse_blkid_export(fixture_text("blkid_xfs.txt")))
+    plan = adopt.resource_plan(request(disk, blank_disk(), allow_shrink=True))
+    assert "xfs cannot shrink (only ext4 is shrunk, offline)" in plan["refused"][0]
+    metas = {"vm1": blank_disk("/dev/vdd", 8 * MIB), "vm2": blank_disk("/dev/vdd", 8 * MIB)}
+    plan = adopt.resource_plan(request(disk, blank_disk(), meta_disks=metas))
+    assert plan["refused"] == []
+    assert plan["room"] == "external" and plan["usable"] == SIZE
+    assert plan["downtime"] == adopt.SWITCH
+    # With external metadata on both, the standby's disk needs only the data's size.
+    assert plan["lines"][1] == "r0: metadata (52 KiB) on /dev/vdd (external); the filesystem is not touched"
+
+
+def test_a_metadata_disk_too_small_or_holding_data_is_refused(fixture_text):
+    metas = {"vm1": blank_disk("/dev/vdd", 32 * 1024), "vm2": dict(blank_disk("/dev/vdd", 8 * MIB), signature={"TYPE": "ext4"})}
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text), blank_disk(), meta_disks=metas))
+    assert plan["refused"] == ["r0: the metadata disk /dev/vdd has 32 KiB; DRBD's metadata for /dev/vdb (512 MiB) needs 52 KiB"]
+    metas["vm1"] = blank_disk("/dev/vdd", 8 * MIB)
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text), blank_disk(), meta_disks=metas))
+    assert plan["refused"] == ["r0: vm2's metadata disk /dev/vdd holds ext4 data. The standby's disks must be blank: it gets "
+                               "its data from the server. If that data is expendable, add /dev/vdd to drbd_wipe_disks"]
+
+
+def test_a_filesystem_that_leaves_room_needs_nothing_more(fixture_text):
+    disk = ext4_disk(fixture_text, size=SIZE + MIB)
+    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + MIB)))
+    assert plan["refused"] == [] and plan["room"] == "free"
+    assert "the filesystem already leaves that room free" in plan["lines"][1]
+
+
+def test_an_lvm_volume_grows_by_whole_extents(fixture_text):
+    free = adopt.parse_vgs(fixture_text("vgs_json_bookworm.json"))
+    disk = ext4_disk(fixture_text, path="/dev/capvg/data", lvm={"vg": "capvg", "lv": "data"})
+    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + 8 * MIB), lvm_free={"vm1": free}))
+    assert plan["refused"] == [] and plan["room"] == "grow"
+    assert plan["grow_bytes"] == 4 * MIB
+    assert plan["usable"] >= SIZE
+    # The grown source offers more than a standby disk of the data's own size can.
+    plan = adopt.resource_plan(request(disk, blank_disk(), lvm_free={"vm1": free}))
+    assert plan["refused"][0].startswith(
+        "r0: vm2's /dev/vdb offers 524236 KiB to DRBD, less than the 528328 KiB the data takes on vm1; the standby's disk "
+        "must be at least 516 MiB")
+    no_room = {"vm1": {"capvg": {"free": 0, "extent": 4 * MIB}}}
+    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + 8 * MIB), lvm_free=no_room))
+    assert "volume group capvg has 0 MiB free; growing /dev/capvg/data by 4 MiB would make the room" in plan["refused"][0]
+
+
+def test_the_standby_must_be_blank_and_large_enough(fixture_text):
+    small = adopt.resource_plan(request(ext4_disk(fixture_text), blank_disk(size=256 * MIB), allow_shrink=True))
+    assert small["refused"] == ["r0: vm2's /dev/vdb offers 262100 KiB to DRBD, less than the 524236 KiB the data takes on vm1; "
+                                "the standby's disk must be at least 512 MiB"]
+    busy = dict(blank_disk(), signature={"TYPE": "xfs"}, fstype="xfs")
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text), busy, allow_shrink=True))
+    assert plan["refused"] == ["r0: vm2's disk /dev/vdb holds xfs data. The standby's disks must be blank: it gets its "
+                               "data from the server. If that data is expendable, add /dev/vdb to drbd_wipe_disks"]
+    listed = adopt.resource_plan(request(ext4_disk(fixture_text), busy, allow_shrink=True, wipe={"vm2": ["/dev/vdb"]}))
+    assert listed["refused"] == []
+    mounted = adopt.resource_plan(request(ext4_disk(fixture_text), dict(blank_disk(), mountpoints=["/mnt"]), allow_shrink=True))
+    assert mounted["refused"] == ["r0: vm2's disk /dev/vdb is mounted at /mnt"]
+
+
+def test_the_blank_server_is_never_the_source(fixture_text):
+    # adopt_from names the blank node: its empty disk would be mirrored over the data.
+    plan = adopt.resource_plan(request(blank_disk(), ext4_disk(fixture_text), allow_shrink=True))
+    assert plan["refused"] == ["r0: vm2's /dev/vdb holds ext4 data and vm1's /dev/vdb is blank: the server with the data "
+                               "is vm2. Adopting from vm1 would mirror the blank disk over it; run with adopt_from=vm2"]
+    # The data is not where the group mounts it: the services would not find their files.
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text, mountpoints=["/var/www"]), blank_disk()))
+    assert plan["refused"] == ["r0: /dev/vdb on vm1 is not the data filesystem mounted at /srv/services (it is mounted "
+                               "/var/www, ext4); the group's mountpoint must be where the server has its data now"]
+
+
+def test_an_adopted_server_is_left_as_it_is(fixture_text):
+    disk = dict(ext4_disk(fixture_text, mountpoints=[]), signature={"TYPE": "drbd"}, fstype=None, drbd_mounts=["/dev/drbd0"])
+    plan = adopt.resource_plan(request(disk, blank_disk()))
+    assert plan["done"] and plan["refused"] == []
+    assert plan["lines"] == ["r0: adopted already (vm1 serves /srv/services from /dev/drbd0)"]
