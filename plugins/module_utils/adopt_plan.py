@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 
 from ansible_collections.twonode.ha.plugins.module_utils.node_state import unescape_mountinfo
@@ -121,11 +122,11 @@ def filesystem_bytes(disk):
     return disk["size"]
 
 
-def room_plan(disk, meta_disk, drbd_major, peers, allow_shrink, lvm_free):
+def room_plan(disk, meta_disk, drbd_major, peers, allow_shrink):
     """Where the server's data disk finds room for DRBD's metadata: (plan, None) or (None, why not).
 
     disk: the data disk's facts (size, fstype, ext4, lvm); meta_disk: the external metadata disk's facts,
-    or None for internal metadata; lvm_free: {vg: {free, extent}}. plan: {room, metadata, usable,
+    or None for internal metadata (an LVM volume's lvm gives its group's vg_free and extent). plan: {room, metadata, usable,
     shrink_to_blocks, grow_bytes}: usable is the DRBD device's size, which the standby must match.
     """
     size, path = disk["size"], disk["path"]
@@ -145,17 +146,16 @@ def room_plan(disk, meta_disk, drbd_major, peers, allow_shrink, lvm_free):
     options = []
     lvm = disk.get("lvm")
     if lvm:
-        vg = lvm_free.get(lvm["vg"], {"free": 0, "extent": 0})
-        extent = vg["extent"] or MIB
+        extent = lvm.get("extent") or MIB
         grow = -(-metadata // extent) * extent
         while size + grow - metadata_bytes(size + grow, drbd_major, peers) < fs_bytes:
             grow += extent
-        if vg["free"] >= grow:
+        if lvm.get("vg_free", 0) >= grow:
             metadata = metadata_bytes(size + grow, drbd_major, peers)
             plan.update(room="grow", metadata=metadata, grow_bytes=grow, usable=size + grow - metadata)
             return plan, None
         options.append("volume group %s has %s free; growing %s by %s would make the room"
-                       % (lvm["vg"], _mib(vg["free"]), path, _mib(grow)))
+                       % (lvm["vg"], _mib(lvm.get("vg_free", 0)), path, _mib(grow)))
     else:
         options.append("%s is not an LVM volume that could grow" % path)
     if disk.get("fstype") != "ext4":
@@ -199,8 +199,8 @@ def resource_plan(request):
     """The adoption of one DRBD resource, decided from both nodes' facts; nothing is planned while any reason stands.
 
     request: {resource, source, standby, mountpoint, drbd_major, peers, allow_shrink, disks: {node: facts of the data
-    disk}, meta_disks: {node: facts or None}, wipe: {node: [paths]}, lvm_free: {node: {vg: {free, extent}}},
-    drbd_device}. Returns {refused: [...], done, room, metadata, usable, shrink_to_blocks, grow_bytes, downtime, lines}.
+    disk}, meta_disks: {node: facts or None}, wipe: {node: [paths]}, drbd_device, mounted_from: what the source
+    has mounted at the mountpoint now}. Returns {refused: [...], done, room, metadata, usable, shrink_to_blocks, grow_bytes, downtime, lines}.
     """
     name, source, standby = request["resource"], request["source"], request["standby"]
     mountpoint = request["mountpoint"]
@@ -211,7 +211,7 @@ def resource_plan(request):
     if disk.get("kind") != "block":
         refused.append("%s: %s on %s is not a block device (%s)" % (name, disk["path"], source, disk.get("kind", "missing")))
         return plan
-    if request.get("drbd_device") and request["drbd_device"] in disk.get("drbd_mounts", []):
+    if request.get("drbd_device") and request.get("mounted_from") == request["drbd_device"]:
         plan["done"] = True
         plan["lines"].append("%s: adopted already (%s serves %s from %s)" % (name, source, mountpoint, request["drbd_device"]))
         return plan
@@ -240,7 +240,7 @@ def resource_plan(request):
         if meta_problem:
             refused.append("%s: %s" % (name, meta_problem))
     room, why = room_plan(disk, request["meta_disks"].get(source), request["drbd_major"], request["peers"],
-                          request["allow_shrink"], request["lvm_free"].get(source, {}))
+                          request["allow_shrink"])
     if why:
         refused.append("%s: %s" % (name, why))
         return plan
@@ -287,3 +287,29 @@ def resource_plan(request):
         "%s: downtime: %s" % (name, plan["downtime"]),
     ]
     return plan
+
+
+def sysfs_block(sys_dir):
+    """What sysfs tells of one block device (its /sys/dev/block/MAJ:MIN directory): {size, holders, partitions, lvm}.
+
+    size in bytes (sysfs counts 512-byte sectors whatever the device's block size); holders: what sits on it
+    (device mapper, md); partitions: its partitions' names; lvm: {vg, lv} when it is a logical volume."""
+    import os
+
+    def text(name):
+        try:
+            with open(os.path.join(sys_dir, name)) as handle:
+                return handle.read().strip()
+        except (IOError, OSError):
+            return ""
+
+    holders_dir = os.path.join(sys_dir, "holders")
+    holders = sorted(os.listdir(holders_dir)) if os.path.isdir(holders_dir) else []
+    partitions = sorted(entry for entry in (os.listdir(sys_dir) if os.path.isdir(sys_dir) else [])
+                        if os.path.isfile(os.path.join(sys_dir, entry, "partition")))
+    lvm = None
+    if text("dm/uuid").startswith("LVM-"):
+        names = lvm_names(text("dm/name"))
+        lvm = {"vg": names[0], "lv": names[1]} if names else None
+    size = text("size")
+    return {"size": int(size) * SECTOR if size.isdigit() else 0, "holders": holders, "partitions": partitions, "lvm": lvm}

@@ -58,6 +58,14 @@ options:
     type: list
     elements: path
     default: []
+  disks:
+    description:
+      - Block devices to describe in RV(disks) (links followed) - their size, what sits on them, where they are mounted,
+        the signature C(blkid -p) finds, an ext4's size and how far it could shrink, an LVM volume's group and its free space.
+      - For the adoption of a server's data disk (C(playbooks/adopt.yml)); reads only.
+    type: list
+    elements: path
+    default: []
   host:
     description:
       - Also report the node's addresses, host name and release (RV(host)), in place of Ansible's fact gathering.
@@ -189,6 +197,49 @@ mounted:
   returned: always
   type: list
   elements: str
+mount_sources:
+  description: For each path of O(mounts) that is a mount point, what is mounted there (its last mount).
+  returned: always
+  type: dict
+  sample: {"/srv/services": {"source": "/dev/drbd0", "fstype": "ext4"}}
+disks:
+  description: Each path of O(disks) and what is there.
+  returned: always
+  type: dict
+  sample: {"/dev/vdb": {"path": "/dev/vdb", "kind": "block", "size": 536870912, "holders": [], "partitions": [],
+           "mountpoints": ["/srv/services"], "fstype": "ext4", "signature": {"TYPE": "ext4"}, "lvm": null,
+           "ext4": {"block_count": 131072, "block_size": 4096, "state": "clean", "minimum_blocks": 32041}}}
+  contains:
+    kind:
+      description: V(block), V(missing) or what else the path leads to (as RV(devices)); the other keys only for V(block).
+      type: str
+    size:
+      description: The size in bytes.
+      type: int
+    holders:
+      description: The block devices that sit on this one (device mapper, md).
+      type: list
+      elements: str
+    partitions:
+      description: Its partitions' names.
+      type: list
+      elements: str
+    mountpoints:
+      description: Where it is mounted.
+      type: list
+      elements: str
+    fstype:
+      description: The filesystem's type, as mounted or as C(blkid -p) finds it; V(null) when there is none.
+      type: str
+    signature:
+      description: What C(blkid -p -o export) found (V({}) for a blank disk).
+      type: dict
+    lvm:
+      description: C(vg) and C(lv) when the device is an LVM logical volume, with C(vg_free) and C(extent) in bytes.
+      type: dict
+    ext4:
+      description: An ext4's C(block_count), C(block_size), C(state) and C(minimum_blocks) (C(resize2fs -P)'s estimate).
+      type: dict
 host:
   description: The node's addresses, host name and release (with O(host)), in place of Ansible's facts.
   returned: when O(host) is true
@@ -298,7 +349,15 @@ from ansible_collections.twonode.ha.plugins.module_utils.node_state import (
     parse_os_release,
     parse_systemctl_show,
 )
+from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import (
+    mounts as mount_table,
+    parse_dumpe2fs,
+    parse_resize2fs_minimum,
+    parse_vgs,
+    sysfs_block,
+)
 from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import parse_blkid_export
 from ansible_collections.twonode.ha.plugins.module_utils.firewall import FIREWALLD_ACTIVE, NFT_RULESET, NFTABLES_CONF, conf_facts, input_hooks
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
 from ansible_collections.twonode.ha.plugins.module_utils.status_read import read_status, stack_not_installed
@@ -324,6 +383,8 @@ def read_state(module, node):
         "sysctls": dict((name, _strip(read_text("/proc/sys/" + name.replace(".", "/"))))
                         for name in params["sysctls"]),
         "mounted": mounted_paths(read_text("/proc/self/mountinfo") or "", params["mounts"]),
+        "mount_sources": mount_sources(read_text("/proc/self/mountinfo") or "", params["mounts"]),
+        "disks": read_disks(node, params["disks"]),
         "missing_packages": [],
         "units": {},
     }
@@ -350,6 +411,59 @@ def read_state(module, node):
     elif params["status"] is not None:
         result["status"] = read_status(node, drbd=False, **params["status"])
     return result
+
+
+def mount_sources(mountinfo_text, paths):
+    """{path: {source, fstype}} for the paths that are mount points (the last mount on a path is the one seen)."""
+    found = {}
+    for mount in mount_table(mountinfo_text):
+        if mount["mountpoint"] in paths or mount["mountpoint"] + "/" in paths:
+            found[mount["mountpoint"]] = {"source": mount["source"], "fstype": mount["fstype"]}
+    return found
+
+
+def device_number(path):
+    """A block device's MAJ:MIN, as mountinfo and /sys/dev/block name it."""
+    rdev = os.stat(path).st_rdev
+    return "%d:%d" % (os.major(rdev), os.minor(rdev))
+
+
+def read_disks(node, paths):
+    """The facts of each block device of paths, for the adoption checks (module_utils.adopt_plan)."""
+    if not paths:
+        return {}
+    table = mount_table(read_text("/proc/self/mountinfo") or "")
+    disks = {}
+    for path in paths:
+        kind = device_kind(path)
+        facts = {"path": path, "kind": kind}
+        disks[path] = facts
+        if kind != "block":
+            continue
+        majmin = device_number(path)
+        facts.update(sysfs_block("/sys/dev/block/" + majmin))
+        mounted = [mount for mount in table if mount["majmin"] == majmin]
+        facts["mountpoints"] = [mount["mountpoint"] for mount in mounted]
+        # blkid -p exits 2 when it finds no signature.
+        rc, out = node.ask(["blkid", "-p", "-o", "export", path], "blkid could not read %s: {said}" % path, ok=(0, 2))
+        facts["signature"] = parse_blkid_export(out) if rc == 0 else {}
+        facts["signature"].pop("DEVNAME", None)
+        facts["fstype"] = mounted[0]["fstype"] if mounted else facts["signature"].get("TYPE")
+        facts["ext4"] = None
+        if facts["fstype"] == "ext4":
+            try:
+                facts["ext4"] = parse_dumpe2fs(node.must(["dumpe2fs", "-h", path]))
+            except ValueError as exc:
+                raise NodeError("%s: %s" % (path, exc))
+            # An estimate, which resize2fs may decline to give for a filesystem it wants checked first.
+            rc, out, err = node.run(["resize2fs", "-P", path])
+            facts["ext4"]["minimum_blocks"] = parse_resize2fs_minimum(out + err) if rc == 0 else None
+        if facts["lvm"]:
+            rc, out, dummy = node.run(["vgs", "--reportformat", "json", "--units", "b", "--nosuffix",
+                                       "-o", "vg_name,vg_free,vg_extent_size", facts["lvm"]["vg"]])
+            group = parse_vgs(out).get(facts["lvm"]["vg"], {}) if rc == 0 else {}
+            facts["lvm"].update(vg_free=group.get("free", 0), extent=group.get("extent", 0))
+    return disks
 
 
 def read_host(node, has_cib):
@@ -407,6 +521,7 @@ def main():
             units=dict(type="list", elements="str", default=[]),
             sysctls=dict(type="list", elements="str", default=[]),
             mounts=dict(type="list", elements="path", default=[]),
+            disks=dict(type="list", elements="path", default=[]),
             host=dict(type="bool", default=False),
             fence_agents=dict(type="bool", default=False),
             firewall_chain=dict(type="str"),

@@ -56,7 +56,7 @@ def blank_disk(path="/dev/vdb", size=SIZE):
 def request(source_disk, standby_disk, **extra):
     found = {"resource": "r0", "source": "vm1", "standby": "vm2", "mountpoint": "/srv/services", "drbd_major": 8,
              "peers": 1, "allow_shrink": False, "disks": {"vm1": source_disk, "vm2": standby_disk},
-             "meta_disks": {"vm1": None, "vm2": None}, "wipe": {}, "lvm_free": {}, "drbd_device": "/dev/drbd0"}
+             "meta_disks": {"vm1": None, "vm2": None}, "wipe": {}, "drbd_device": "/dev/drbd0"}
     found.update(extra)
     return found
 
@@ -120,19 +120,20 @@ def test_a_filesystem_that_leaves_room_needs_nothing_more(fixture_text):
 
 
 def test_an_lvm_volume_grows_by_whole_extents(fixture_text):
-    free = adopt.parse_vgs(fixture_text("vgs_json_bookworm.json"))
-    disk = ext4_disk(fixture_text, path="/dev/capvg/data", lvm={"vg": "capvg", "lv": "data"})
-    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + 8 * MIB), lvm_free={"vm1": free}))
+    group = adopt.parse_vgs(fixture_text("vgs_json_bookworm.json"))["capvg"]
+    lvm = {"vg": "capvg", "lv": "data", "vg_free": group["free"], "extent": group["extent"]}
+    disk = ext4_disk(fixture_text, path="/dev/capvg/data", lvm=lvm)
+    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + 8 * MIB)))
     assert plan["refused"] == [] and plan["room"] == "grow"
     assert plan["grow_bytes"] == 4 * MIB
     assert plan["usable"] >= SIZE
     # The grown source offers more than a standby disk of the data's own size can.
-    plan = adopt.resource_plan(request(disk, blank_disk(), lvm_free={"vm1": free}))
+    plan = adopt.resource_plan(request(disk, blank_disk()))
     assert plan["refused"][0].startswith(
         "r0: vm2's /dev/vdb offers 524236 KiB to DRBD, less than the 528328 KiB the data takes on vm1; the standby's disk "
         "must be at least 516 MiB")
-    no_room = {"vm1": {"capvg": {"free": 0, "extent": 4 * MIB}}}
-    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + 8 * MIB), lvm_free=no_room))
+    lvm["vg_free"] = 0
+    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + 8 * MIB)))
     assert "volume group capvg has 0 MiB free; growing /dev/capvg/data by 4 MiB would make the room" in plan["refused"][0]
 
 
@@ -162,7 +163,7 @@ def test_the_blank_server_is_never_the_source(fixture_text):
 
 
 def test_an_adopted_server_is_left_as_it_is(fixture_text):
-    disk = dict(ext4_disk(fixture_text, mountpoints=[]), signature={"TYPE": "drbd"}, fstype=None, drbd_mounts=["/dev/drbd0"])
-    plan = adopt.resource_plan(request(disk, blank_disk()))
+    disk = dict(ext4_disk(fixture_text, mountpoints=[]), signature={"TYPE": "drbd"}, fstype=None, holders=["drbd0"])
+    plan = adopt.resource_plan(request(disk, blank_disk(), mounted_from="/dev/drbd0"))
     assert plan["done"] and plan["refused"] == []
     assert plan["lines"] == ["r0: adopted already (vm1 serves /srv/services from /dev/drbd0)"]

@@ -255,3 +255,44 @@ def test_reading_the_kernel_clock_changes_nothing_and_answers():
     from ansible_collections.twonode.ha.plugins.module_utils.node_state import read_kernel_clock
     rc, status = read_kernel_clock()
     assert 0 <= rc <= 5 and isinstance(status, int)
+
+
+def test_a_disk_is_described_from_sysfs_mountinfo_blkid_and_dumpe2fs(monkeypatch, fake_node, run_module, fixture_text):
+    """The data disk of a server to adopt: mounted ext4, with the output captured on a 512 MiB disk."""
+    mountinfo = "22 1 254:0 / / rw - ext4 /dev/vda rw\n64 22 254:16 / /srv/services rw,relatime - ext4 /dev/vdb rw\n"
+    monkeypatch.setattr(node_state, "read_text", {"/proc/self/mountinfo": mountinfo}.get)
+    monkeypatch.setattr(node_state, "device_kind", lambda path: "block" if path == "/dev/vdb" else "missing")
+    monkeypatch.setattr(node_state, "device_number", lambda path: "254:16")
+    seen = []
+    monkeypatch.setattr(node_state, "sysfs_block", lambda where: seen.append(where) or {
+        "size": 536870912, "holders": [], "partitions": [], "lvm": None})
+    node = fake_node({
+        "blkid -p -o export /dev/vdb": (0, fixture_text("blkid_ext4.txt"), ""),
+        "dumpe2fs -h /dev/vdb": (0, fixture_text("dumpe2fs_h_ext4_512m_bookworm.txt"), "dumpe2fs 1.47.0 (5-Feb-2023)\n"),
+        "resize2fs -P /dev/vdb": (0, fixture_text("resize2fs_P_ext4_512m_bookworm.txt"), ""),
+    })
+    result = run_module(node_state, node, {"disks": ["/dev/vdb", "/dev/vdz"], "mounts": ["/srv/services", "/srv/other"]})
+    assert seen == ["/sys/dev/block/254:16"]
+    disk = result["disks"]["/dev/vdb"]
+    assert disk["mountpoints"] == ["/srv/services"] and disk["fstype"] == "ext4" and disk["size"] == 536870912
+    assert disk["signature"]["TYPE"] == "ext4" and "DEVNAME" not in disk["signature"]
+    assert disk["ext4"] == {"block_count": 131072, "block_size": 4096, "state": "clean", "minimum_blocks": 32041}
+    assert result["disks"]["/dev/vdz"] == {"path": "/dev/vdz", "kind": "missing"}
+    assert result["mount_sources"] == {"/srv/services": {"source": "/dev/vdb", "fstype": "ext4"}}
+
+
+def test_sysfs_tells_size_holders_partitions_and_a_logical_volume(tmp_path):
+    from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import sysfs_block
+    disk = tmp_path / "254:16"
+    (disk / "holders" / "dm-0").mkdir(parents=True)
+    (disk / "vdb1").mkdir()
+    (disk / "vdb1" / "partition").write_text("1\n")
+    (disk / "size").write_text("1048576\n")
+    assert sysfs_block(str(disk)) == {"size": 536870912, "holders": ["dm-0"], "partitions": ["vdb1"], "lvm": None}
+    volume = tmp_path / "253:0"
+    (volume / "dm").mkdir(parents=True)
+    (volume / "dm" / "uuid").write_text("LVM-Abc\n")
+    (volume / "dm" / "name").write_text("my--vg-data\n")
+    (volume / "size").write_text("8192\n")
+    assert sysfs_block(str(volume))["lvm"] == {"vg": "my-vg", "lv": "data"}
+    assert sysfs_block(str(tmp_path / "none")) == {"size": 0, "holders": [], "partitions": [], "lvm": None}
