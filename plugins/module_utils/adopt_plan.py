@@ -216,15 +216,25 @@ def resource_plan(request):
         plan["lines"].append("%s: adopted already (%s serves %s from %s)" % (name, source, mountpoint, request["drbd_device"]))
         return plan
     source_data = disk.get("fstype") in FILESYSTEMS and mountpoint in disk.get("mountpoints", [])
+    source_meta = request["meta_disks"].get(source)
+    source_metadata = (disk.get("signature") or {}).get("TYPE") == "drbd" or (
+        source_meta is not None and (source_meta.get("signature") or {}).get("TYPE") == "drbd")
     standby_signature = (other.get("signature") or {}).get("TYPE")
     if not source_data:
         if standby_signature in FILESYSTEMS and not (disk.get("signature") or {}).get("TYPE"):
             refused.append("%s: %s's %s holds %s data and %s's %s is blank: the server with the data is %s. Adopting from %s "
                            "would mirror the blank disk over it; run with adopt_from=%s"
                            % (name, standby, other["path"], standby_signature, source, disk["path"], standby, source, standby))
-        elif (disk.get("signature") or {}).get("TYPE") == "drbd":
-            refused.append("%s: %s already holds DRBD metadata but %s is not mounted from %s; bring it up by hand or see "
-                           "the README's adoption section" % (name, disk["path"], mountpoint, request.get("drbd_device")))
+        elif source_metadata and request.get("mounted_from") is None and standby_signature != "drbd":
+            # A switch cut short after the metadata was made, before the standby took part: it goes on.
+            plan.update(room="resume", downtime="the services are down until the switch goes on (seconds)")
+            plan["lines"].append("%s: the switch on %s stopped after DRBD's metadata was made; it goes on: DRBD up, "
+                                 "primary, %s mounted from %s, the services started" % (name, source, mountpoint, request.get("drbd_device")))
+        elif source_metadata:
+            refused.append("%s: %s already holds DRBD metadata but %s is not mounted from %s%s; bring the resource up by hand "
+                           "(the README's adoption section)" % (name, disk["path"], mountpoint, request.get("drbd_device"),
+                                                                 " and %s's disk has DRBD metadata too" % standby
+                                                                 if standby_signature == "drbd" else ""))
         else:
             where = ", ".join(disk.get("mountpoints", [])) or "nowhere"
             refused.append("%s: %s on %s is not the data filesystem mounted at %s (it is mounted %s, %s); the group's "
@@ -313,3 +323,35 @@ def sysfs_block(sys_dir):
         lvm = {"vg": names[0], "lv": names[1]} if names else None
     size = text("size")
     return {"size": int(size) * SECTOR if size.isdigit() else 0, "holders": holders, "partitions": partitions, "lvm": lvm}
+
+
+def switch_steps(room, mounted_from, disk, drbd_device, has_metadata, role, local_disk, fresh_metadata):
+    """The steps of the switch on the server, from where it stands (a run cut short resumes where it stopped).
+
+    room: room_plan's (grow and shrink only when this run makes the room); mounted_from: what is mounted at the
+    mountpoint now (None: nothing); role/local_disk: the resource's on this node (None when down); fresh_metadata:
+    its metadata was just created and never used (DRBD 8.4's current UUID). Returns the steps, in order, from
+    grow, stop, umount, fsck, shrink, create-md, up, primary, primary-force, mount, fstab, start; raises ValueError
+    where going on could lose data.
+    """
+    if mounted_from == drbd_device:
+        return ["fstab", "start"]
+    if mounted_from == disk and not has_metadata:
+        steps = ["grow"] if room == "grow" else []
+        steps += ["stop", "umount"]
+        steps += ["fsck", "shrink"] if room == "shrink" else []
+        return steps + ["create-md", "up", "primary-force", "mount", "fstab", "start"]
+    if mounted_from is not None:
+        raise ValueError("the mountpoint has %s mounted, neither %s nor %s" % (mounted_from, disk, drbd_device))
+    if not has_metadata:
+        raise ValueError("%s is not mounted and has no DRBD metadata: mount it where the services find their data "
+                         "and run again" % disk)
+    steps = ["up"] if role is None else []
+    if role is None or not role.startswith("Primary"):
+        if local_disk == "Inconsistent" and fresh_metadata:
+            steps.append("primary-force")
+        elif local_disk in (None, "UpToDate"):
+            steps.append("primary")
+        else:
+            raise ValueError("%s's disk is %s: it may not hold the newest data, so it is not made primary here" % (disk, local_disk))
+    return steps + ["mount", "fstab", "start"]

@@ -167,3 +167,42 @@ def test_an_adopted_server_is_left_as_it_is(fixture_text):
     plan = adopt.resource_plan(request(disk, blank_disk(), mounted_from="/dev/drbd0"))
     assert plan["done"] and plan["refused"] == []
     assert plan["lines"] == ["r0: adopted already (vm1 serves /srv/services from /dev/drbd0)"]
+
+
+def test_the_switch_takes_every_step_once_and_resumes_where_it_stopped():
+    steps = adopt.switch_steps("shrink", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)
+    assert steps == ["stop", "umount", "fsck", "shrink", "create-md", "up", "primary-force", "mount", "fstab", "start"]
+    assert adopt.switch_steps("grow", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)[:3] == ["grow", "stop", "umount"]
+    assert adopt.switch_steps("external", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)[:3] == [
+        "stop", "umount", "create-md"]
+    # Cut short after the metadata was made: up, forced primary only on metadata never used, mount.
+    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, None, None, False) == [
+        "up", "primary", "mount", "fstab", "start"]
+    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary", "Inconsistent", True) == [
+        "primary-force", "mount", "fstab", "start"]
+    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Primary", "UpToDate", False) == ["mount", "fstab", "start"]
+    assert adopt.switch_steps("free", "/dev/drbd0", "/dev/vdb", "/dev/drbd0", True, "Primary", "UpToDate", False) == ["fstab", "start"]
+    # A copy that may be old is never forced primary.
+    with pytest.raises(ValueError, match="disk is Outdated"):
+        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary", "Outdated", False)
+    with pytest.raises(ValueError, match="disk is Inconsistent"):
+        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary", "Inconsistent", False)
+    with pytest.raises(ValueError, match="not mounted and has no DRBD metadata"):
+        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", False, None, None, False)
+    with pytest.raises(ValueError, match="has /dev/vdc mounted"):
+        adopt.switch_steps("free", "/dev/vdc", "/dev/vdb", "/dev/drbd0", False, None, None, False)
+
+
+def test_a_switch_cut_short_goes_on_only_while_the_standby_took_no_part(fixture_text):
+    disk = dict(ext4_disk(fixture_text, mountpoints=[]), signature={"TYPE": "drbd"}, fstype=None)
+    plan = adopt.resource_plan(request(disk, blank_disk(), mounted_from=None))
+    assert plan["refused"] == [] and plan["room"] == "resume"
+    assert plan["lines"] == ["r0: the switch on vm1 stopped after DRBD's metadata was made; it goes on: DRBD up, primary, "
+                             "/srv/services mounted from /dev/drbd0, the services started"]
+    plan = adopt.resource_plan(request(disk, dict(blank_disk(), signature={"TYPE": "drbd"}), mounted_from=None))
+    assert plan["refused"] == ["r0: /dev/vdb already holds DRBD metadata but /srv/services is not mounted from /dev/drbd0 and "
+                               "vm2's disk has DRBD metadata too; bring the resource up by hand (the README's adoption section)"]
+    # External metadata: the data disk keeps its ext4 signature, the metadata disk tells.
+    metas = {"vm1": dict(blank_disk("/dev/vdd", 8 * MIB), signature={"TYPE": "drbd"}), "vm2": blank_disk("/dev/vdd", 8 * MIB)}
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text, mountpoints=[]), blank_disk(), meta_disks=metas, mounted_from=None))
+    assert plan["room"] == "resume"
