@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import disk_change_error, resource_disk, resource_errors, \
-    split_brain_plan
+    resource_meta_disk, split_brain_plan
 
 
 def drbd_input_errors(resources, nodes):
@@ -40,6 +40,11 @@ def drbd_split_brain_plan(statuses, resource, discard):
 def drbd_disk(resource, node):
     """The backing disk of a resource on one node."""
     return resource_disk(resource, node)
+
+
+def drbd_meta_disk(resource, node):
+    """Where a DRBD resource keeps its metadata on one node: internal, or a device."""
+    return resource_meta_disk(resource, node)
 
 
 def drbd_address(address, port):
@@ -77,6 +82,7 @@ class FilterModule(object):
         return {
             "drbd_input_errors": drbd_input_errors,
             "drbd_disk": drbd_disk,
+            "drbd_meta_disk": drbd_meta_disk,
             "drbd_disk_change_errors": drbd_disk_change_errors,
             "drbd_address": drbd_address,
             "drbd_progress": drbd_progress,

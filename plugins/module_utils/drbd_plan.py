@@ -36,6 +36,14 @@ def resource_disk(resource, node):
     return disk
 
 
+def resource_meta_disk(resource, node):
+    """Where a resource keeps its metadata on one node: "internal" (the end of the backing disk) or a device."""
+    meta = resource.get("meta_disk") or "internal"
+    if isinstance(meta, dict):
+        return meta.get(node) or "internal"
+    return meta
+
+
 def disk_change_error(name, node, probe):
     """Why a running resource's backing disk may not change, or None.
 
@@ -94,10 +102,24 @@ def resource_errors(resources, nodes):
             disk = resource_disk(res, node)
             if not disk or not str(disk).startswith("/dev/"):
                 errors.append("%s: no backing disk for node %s (disk: a /dev path, or {node: path})" % (where, node))
-        if isinstance(res.get("disk"), dict):
-            unknown = sorted(set(res["disk"]) - set(node_names))
-            if unknown:
-                errors.append("%s: disk names nodes that are not in this pair: %s" % (where, ", ".join(unknown)))
+        for key in ("disk", "meta_disk"):
+            if isinstance(res.get(key), dict):
+                unknown = sorted(set(res[key]) - set(node_names))
+                if unknown:
+                    errors.append("%s: %s names nodes that are not in this pair: %s" % (where, key, ", ".join(unknown)))
+        for node in node_names:
+            meta = resource_meta_disk(res, node)
+            if meta != "internal" and not str(meta).startswith("/dev/"):
+                errors.append("%s: meta_disk for node %s must be internal or a /dev path (got %r)" % (where, node, meta))
+            elif meta != "internal" and meta == resource_disk(res, node):
+                errors.append("%s: meta_disk for node %s is its backing disk %s; leave meta_disk out for internal metadata"
+                              % (where, node, meta))
+            elif meta != "internal":
+                used = [other for other in resources or [] if isinstance(other, dict) and other is not res
+                        and meta in (resource_disk(other, node), resource_meta_disk(other, node))]
+                if used:
+                    errors.append("%s: meta_disk %s on node %s is also used by %r (one external metadata disk per resource)"
+                                  % (where, meta, node, used[0].get("name")))
         if res.get("protocol", "C") not in PROTOCOLS:
             errors.append("%s: protocol must be A (asynchronous, for a distant or slow link), B or C "
                           "(synchronous, the default)" % where)

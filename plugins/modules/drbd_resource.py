@@ -33,6 +33,15 @@ options:
   disk:
     description: The resource's backing disk on this node (needed for O(state=up)).
     type: path
+  meta_disk:
+    description:
+      - The device of the resource's external metadata on this node, as its configuration file names it;
+        leave it out for internal metadata. It is checked as O(disk) is before metadata goes on it.
+    type: path
+  wipe_meta:
+    description: As O(wipe), for O(meta_disk).
+    type: bool
+    default: false
   state:
     description:
       - V(up) creates metadata if the disk is empty and applies the configuration.
@@ -239,9 +248,15 @@ def bring_up(module, drbd):
     changed = False
     metadata = "kept"
     dummy, found = drbd.blkid(p["disk"], "blkid could not read %s: {said}. Nothing was changed." % p["disk"])
+    meta = p["meta_disk"]
+    if meta and not os.path.exists(meta):
+        module.fail_json(msg="metadata disk %s does not exist on this node. Nothing was changed." % meta)
+    meta_found = drbd.blkid(meta, "blkid could not read %s: {said}. Nothing was changed." % meta)[1] if meta else {}
     probe_rc, probe_out, probe_err = node.run(["drbdadm", "dstate", drbd.name])
     try:
-        present = metadata_present(probe_rc, probe_out + probe_err, before["disk"] not in (None, "Diskless"), found)
+        # With external metadata, blkid finds DRBD's signature on the metadata disk, not on the data disk.
+        present = metadata_present(probe_rc, probe_out + probe_err, before["disk"] not in (None, "Diskless"),
+                                   meta_found if meta else found)
     except ValueError as exc:
         module.fail_json(msg="%s: %s. Nothing was changed." % (p["disk"], exc))
     if before["role"] is None and present and drbd.managed_by_cluster():
@@ -250,15 +265,20 @@ def bring_up(module, drbd):
                     reason="metadata kept; stopped on this node by Pacemaker, which brings it up",
                     diff=dict(before="%s: %s\n" % (drbd.name, before), after="%s: %s\n" % (drbd.name, before)))
     if not present:
-        action, reason = metadata_action(False, describe_signature(found), p["wipe"], p["disk"],
-                                         disk_in_use(p["disk"]))
-        if action == "refuse":
-            module.fail_json(msg=reason + " Nothing was changed.")
+        checks = [(p["disk"], found, p["wipe"])] + ([(meta, meta_found, p["wipe_meta"])] if meta else [])
+        actions = []
+        for disk, signature, listed in checks:
+            action, reason = metadata_action(False, describe_signature(signature), listed, disk, disk_in_use(disk))
+            if action == "refuse":
+                module.fail_json(msg=reason + " Nothing was changed.")
+            actions.append((disk, action))
         changed = True
-        metadata = "wiped and created" if action == "wipe" else "created"
+        wiped = [disk for disk, action in actions if action == "wipe"]
+        metadata = "wiped and created" if wiped else "created"
         if not module.check_mode:
-            if action == "wipe":
-                node.must(["wipefs", "--all", p["disk"]])
+            for disk in wiped:
+                node.must(["wipefs", "--all", disk])
+            if wiped:
                 node.must(["drbdadm", "create-md", "--force", drbd.name])
             else:
                 # drbdmeta looks further than blkid (any non-zero bytes where the metadata goes);
@@ -267,9 +287,10 @@ def bring_up(module, drbd):
                     node.must(["drbdadm", "create-md", drbd.name], data="no\n")
                 except CommandFailed as exc:
                     if "Found some data" in exc.out + exc.err:
-                        module.fail_json(msg="%s holds data where DRBD keeps its metadata (drbdmeta found some at the "
-                                             "end of the disk). Refusing to overwrite it. If the data is expendable, "
-                                             "add %s to drbd_wipe_disks. Nothing was changed." % (p["disk"], p["disk"]))
+                        where = meta or p["disk"]
+                        module.fail_json(msg="%s holds data where DRBD keeps its metadata (drbdmeta found some%s). "
+                                             "Refusing to overwrite it. If the data is expendable, add %s to drbd_wipe_disks. "
+                                             "Nothing was changed." % (where, "" if meta else " at the end of the disk", where))
                     raise
     adjusted = [line for line in node.must(["drbdadm", "-d", "adjust", drbd.name]).splitlines() if line.strip()] \
         if metadata == "kept" else ["drbdadm up %s" % drbd.name]
@@ -339,6 +360,8 @@ def main():
             disk=dict(type="path"),
             state=dict(type="str", choices=["up", "first_sync"], default="up"),
             wipe=dict(type="bool", default=False),
+            meta_disk=dict(type="path"),
+            wipe_meta=dict(type="bool", default=False),
             filesystem=dict(type="str", choices=["ext4", "xfs", "none"], default="ext4"),
             mkfs_options=dict(type="list", elements="str", default=[]),
             connect_timeout=dict(type="int", default=120),

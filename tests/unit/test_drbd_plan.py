@@ -38,10 +38,22 @@ def test_a_plain_resource_is_accepted():
     ({"protocol": "D"}, "protocol must be A"),
     ({"resync_rate": "fast"}, "not a rate"),
     ({"filesystem": "btrfs"}, "filesystem must be one of"),
+    ({"meta_disk": "vdd"}, "meta_disk for node vm1 must be internal or a /dev path (got 'vdd')"),
+    ({"meta_disk": "/dev/vdb"}, "meta_disk for node vm1 is its backing disk /dev/vdb"),
+    ({"meta_disk": {"vm1": "/dev/vdd", "vm3": "/dev/vdd"}}, "meta_disk names nodes that are not in this pair: vm3"),
 ])
 def test_bad_resources_are_named(change, words):
     errors = resource_errors([dict(R0, **change)], NODES)
     assert errors and words in errors[0], errors
+
+
+def test_external_metadata_is_a_disk_of_its_own_on_each_node():
+    assert resource_errors([dict(R0, meta_disk="/dev/vdd"), dict(R0, name="r1", minor=1, port=7790, disk="/dev/vdc",
+                                                                  meta_disk={"vm1": "/dev/vde", "vm2": "internal"})], NODES) == []
+    errors = resource_errors([dict(R0, meta_disk="/dev/vdd"), dict(R0, name="r1", minor=1, port=7790, disk="/dev/vdd")], NODES)
+    assert errors == ["DRBD resource 'r0': meta_disk /dev/vdd on node vm1 is also used by 'r1' (one external metadata disk "
+                      "per resource)", "DRBD resource 'r0': meta_disk /dev/vdd on node vm2 is also used by 'r1' (one external "
+                      "metadata disk per resource)"]
 
 
 def test_minors_ports_and_names_are_unique():

@@ -393,3 +393,42 @@ def test_first_sync_of_a_resource_that_is_down_asks_for_state_up(drbd_node, run_
     result = run_module(drbd_resource, node, {"name": "r0", "state": "first_sync"})
     assert result["failed"] is True and result["msg"] == "resource r0 is not up on this node; run state=up first"
     assert node.calls == [DUMP, ROLE]
+
+
+# --- external metadata: the metadata disk is checked as the data disk is ------------------------------------
+
+BLKID_META = "blkid -p -o export /dev/vdd"
+
+
+def with_meta_disk(monkeypatch):
+    """/dev/vdd exists too (the fake node knows /dev/vdb and /dev/drbd0)."""
+    monkeypatch.setattr(drbd_resource.os.path, "exists", lambda path: path in ("/dev/vdb", "/dev/vdd", "/dev/drbd0"))
+
+
+def test_an_external_metadata_disk_holding_data_is_refused(drbd_node, run_module, fixture_text, monkeypatch):
+    node = drbd_node(new_disk(**{BLKID_META: (0, fixture_text("blkid_ext4.txt").replace("/dev/vdb", "/dev/vdd"), "")}))
+    with_meta_disk(monkeypatch)
+    result = run_module(drbd_resource, node, {"name": "r0", "disk": "/dev/vdb", "meta_disk": "/dev/vdd"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("/dev/vdd holds ext4 data (label precious) and no DRBD metadata. Refusing")
+    assert node.calls == [DUMP, ROLE, BLKID_DISK, BLKID_META, DSTATE]
+    # Listed: both disks are looked at, only the one holding data is wiped.
+    node = drbd_node(new_disk(**{BLKID_META: (0, fixture_text("blkid_ext4.txt"), ""), "wipefs --all /dev/vdd": (0, "", ""),
+                                 "drbdadm create-md --force r0": (0, "", "")}), {"/proc/drbd": up_waiting_for_peer(fixture_text)})
+    with_meta_disk(monkeypatch)
+    result = run_module(drbd_resource, node, {"name": "r0", "disk": "/dev/vdb", "meta_disk": "/dev/vdd", "wipe_meta": True})
+    assert node.calls[:7] == [DUMP, ROLE, BLKID_DISK, BLKID_META, DSTATE, "wipefs --all /dev/vdd", "drbdadm create-md --force r0"]
+    assert "wipefs --all /dev/vdb" not in node.calls and result["metadata"] == "wiped and created"
+
+
+def test_external_metadata_is_found_on_its_own_disk(drbd_node, run_module, fixture_text, monkeypatch):
+    # An adopted server's data disk keeps its ext4 signature: DRBD's is on the metadata disk.
+    node = drbd_node(new_disk(**{BLKID_DISK: (0, fixture_text("blkid_ext4.txt"), ""),
+                                 BLKID_META: (0, fixture_text("blkid_drbd_metadata.txt"), ""),
+                                 DSTATE: [(1, "", "some other failure\n"), (0, "Inconsistent/DUnknown\n", "")], CIB_RESOURCES: (0, "<resources/>", ""),
+                                 DRY_ADJUST: (0, "drbdsetup-84 attach 0 /dev/vdb /dev/vdd flexible\n", "")}),
+                     {"/proc/drbd": up_waiting_for_peer(fixture_text)})
+    with_meta_disk(monkeypatch)
+    result = run_module(drbd_resource, node, {"name": "r0", "disk": "/dev/vdb", "meta_disk": "/dev/vdd"})
+    assert not result.get("failed") and result["metadata"] == "kept"
+    assert CREATE_MD not in node.calls and ADJUST in node.calls
