@@ -206,3 +206,46 @@ def test_a_switch_cut_short_goes_on_only_while_the_standby_took_no_part(fixture_
     metas = {"vm1": dict(blank_disk("/dev/vdd", 8 * MIB), signature={"TYPE": "drbd"}), "vm2": blank_disk("/dev/vdd", 8 * MIB)}
     plan = adopt.resource_plan(request(ext4_disk(fixture_text, mountpoints=[]), blank_disk(), meta_disks=metas, mounted_from=None))
     assert plan["room"] == "resume"
+
+
+def members(source_disks, standby_disks, mounted_from="/dev/vdb", wipe=()):
+    return [{"host": "vm1", "node_name": "vm1", "disks": source_disks, "wipe": [],
+             "mount_sources": {"/srv/services": {"source": mounted_from, "fstype": "ext4"}} if mounted_from else {}},
+            {"host": "vm2", "node_name": "vm2", "disks": standby_disks, "wipe": list(wipe), "mount_sources": {}}]
+
+
+R0 = {"name": "r0", "minor": 0, "port": 7789, "disk": "/dev/vdb"}
+GROUPS = [{"name": "services", "storage": {"drbd": "r0", "mountpoint": "/srv/services/"}, "vips": ["10.213.30.100"],
+           "services": ["nginx", "postfix"], "mail_domain": "example.net"}]
+
+
+def test_the_pair_plan_names_the_source_and_what_drbd_adopt_gets(fixture_text):
+    from ansible_collections.twonode.ha.plugins.plugin_utils.adoption import adoption_plan
+    plan = adoption_plan(members({"/dev/vdb": ext4_disk(fixture_text)}, {"/dev/vdb": blank_disk()}), "vm1", [R0], GROUPS, True)
+    assert plan["refused"] == [] and (plan["source"], plan["standby"]) == ("vm1", "vm2")
+    assert plan["resources"] == [{"name": "r0", "disk": "/dev/vdb", "mountpoint": "/srv/services", "done": False, "filesystem": "ext4",
+                                  "room": "shrink", "shrink_to_blocks": 131059, "grow_bytes": 0, "units": ["nginx", "postfix"],
+                                  "downtime": plan["resources"][0]["downtime"]}]
+    assert len(plan["lines"]) == 4
+    # External metadata named per node: the filesystem is not touched.
+    metas = dict(R0, meta_disk="/dev/vdd")
+    plan = adoption_plan(members({"/dev/vdb": ext4_disk(fixture_text), "/dev/vdd": blank_disk("/dev/vdd", 8 * MIB)},
+                                 {"/dev/vdb": blank_disk(), "/dev/vdd": blank_disk("/dev/vdd", 8 * MIB)}), "vm1", [metas], GROUPS)
+    assert plan["refused"] == [] and plan["resources"][0]["room"] == "external"
+
+
+def test_the_pair_plan_refuses_before_anything_is_planned(fixture_text):
+    from ansible_collections.twonode.ha.plugins.plugin_utils.adoption import adoption_plan
+    pair = members({"/dev/vdb": ext4_disk(fixture_text)}, {"/dev/vdb": blank_disk()})
+    assert adoption_plan(pair, "vm3", [R0], GROUPS)["refused"] == [
+        "adopt_from=vm3 is not a host of this pair: name the server that has the data and serves now (vm1, vm2)"]
+    assert adoption_plan(pair, "vm1", [R0], [])["refused"] == [
+        "r0: no group of resources_groups has it as storage; adoption mounts it where the group's storage.mountpoint says, "
+        "which must be where the server has its data now"]
+    # The blank node named as the source.
+    swapped = members({"/dev/vdb": blank_disk()}, {"/dev/vdb": ext4_disk(fixture_text)}, mounted_from=None)
+    plan = adoption_plan(swapped, "vm1", [R0], GROUPS, True)
+    assert plan["resources"] == [] and "the server with the data is vm2" in plan["refused"][0]
+    # A disk the inventory names that the node does not have.
+    plan = adoption_plan(members({"/dev/vdb": ext4_disk(fixture_text)}, {}), "vm1", [R0], GROUPS, True)
+    assert plan["refused"] == ["r0: vm2's disk /dev/vdb is not a block device (missing)"]
