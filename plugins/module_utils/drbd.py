@@ -20,8 +20,9 @@ import re
 
 _VERSION = re.compile(r"^version:\s*(\S+)")
 _DEVICE = re.compile(r"^\s*(\d+):\s+cs:(\S+)(?:\s+ro:(\S+)/(\S+))?(?:\s+ds:(\S+)/(\S+))?")
-_SYNCED = re.compile(r"sync'ed:\s*([\d.]+)%")
+_SYNCED = re.compile(r"sync'ed:\s*([\d.]+)%(?:\s*\((\d+)/(\d+)\)([KM]))?")
 _FINISH = re.compile(r"finish:\s*(\S+)")
+_SPEED = re.compile(r"speed:\s*([\d,]+)")
 _OUT_OF_SYNC = re.compile(r"\boos:(\d+)")
 # The split-brain handler (roles/drbd) leaves one file per resource here, holding the time DRBD
 # found it; DRBD itself keeps no trace of why a resource is StandAlone.
@@ -39,9 +40,11 @@ def proc_drbd_version(text):
     return None
 
 
-def parse_proc_drbd(text, names=None):
-    """Parse DRBD 8.4's /proc/drbd. names: {minor: resource name} when known."""
+def parse_proc_drbd(text, names=None, sizes=None):
+    """Parse DRBD 8.4's /proc/drbd. names: {minor: resource name} when known; sizes: {minor: the device's
+    size in KiB}, which tells a resync that copies the whole device (a first mirror) from one that catches up."""
     names = names or {}
+    sizes = sizes or {}
     resources = []
     current = None
     for line in text.splitlines():
@@ -58,6 +61,7 @@ def parse_proc_drbd(text, names=None):
                 "replication": "Established" if cstate == "Connected" else
                 (cstate if cstate in CONNECTED_84 else None),
                 "sync_percent": None, "sync_finish": None, "out_of_sync_kib": None, "split_brain": None,
+                "sync_rate_kib": None, "full_sync": None,
             }
             resources.append(current)
             continue
@@ -66,6 +70,13 @@ def parse_proc_drbd(text, names=None):
         match = _SYNCED.search(line)
         if match:
             current["sync_percent"] = float(match.group(1))
+            if match.group(3) and sizes.get(current["minor"]):
+                unit = 1024 if match.group(4) == "M" else 1
+                # /proc/drbd gives MiB (rounded down) for a large resync: within one MiB is the whole device.
+                current["full_sync"] = int(match.group(3)) * unit > sizes[current["minor"]] - unit
+        match = _SPEED.search(line)
+        if match:
+            current["sync_rate_kib"] = int(match.group(1).replace(",", ""))
         match = _FINISH.search(line)
         if match:
             current["sync_finish"] = match.group(1)
@@ -98,8 +109,28 @@ def parse_drbdsetup_json(text):
                 "replication": replication,
                 "sync_percent": peer.get("percent-in-sync") if syncing else None,
                 "sync_finish": None, "out_of_sync_kib": peer.get("out-of-sync"), "split_brain": None,
+                # drbdsetup's status tells neither the rate nor how much this resync set out to copy.
+                "sync_rate_kib": None, "full_sync": None,
             })
     return resources
+
+
+def human_duration(finish):
+    """DRBD's h:mm:ss as said aloud: "2 h 10 min", "12 min", "9 s"; anything else as it is."""
+    parts = str(finish).split(":")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return str(finish)
+    hours, minutes, seconds = (int(part) for part in parts)
+    if hours:
+        return "%d h %d min" % (hours, minutes)
+    if minutes:
+        return "%d min" % (minutes + (1 if seconds >= 30 else 0))
+    return "%d s" % seconds
+
+
+def human_rate(kib_per_second):
+    """A resync rate: "36.8 MiB/s"."""
+    return "%.1f MiB/s" % (kib_per_second / 1024.0)
 
 
 def drbd_problems(resources):
@@ -118,9 +149,15 @@ def drbd_problems(resources):
         elif res["connection"] != "Connected":
             reasons.append("%s is not connected to its peer (%s): writes are not mirrored" % (label, res["connection"]))
         elif res["replication"] not in (None, "Established"):
-            done = " %.1f%% done" % res["sync_percent"] if res["sync_percent"] is not None else ""
-            finish = ", about %s left" % res["sync_finish"] if res["sync_finish"] else ""
-            reasons.append("%s is resynchronising (%s)%s%s" % (label, res["replication"], done, finish))
+            rate = ", %s" % human_rate(res["sync_rate_kib"]) if res.get("sync_rate_kib") else ""
+            finish = ", about %s left" % human_duration(res["sync_finish"]) if res["sync_finish"] else ""
+            if res.get("full_sync"):
+                way = "to the peer" if res["replication"].endswith(("SyncSource", "SyncS")) else "from the peer"
+                done = " %.1f %%" % res["sync_percent"] if res["sync_percent"] is not None else ""
+                reasons.append("%s: first mirror%s (the whole disk, %s)%s%s" % (label, done, way, rate, finish))
+            else:
+                done = " %.1f%% done" % res["sync_percent"] if res["sync_percent"] is not None else ""
+                reasons.append("%s is resynchronising (%s)%s%s%s" % (label, res["replication"], done, rate, finish))
         if res["disk"] != "UpToDate":
             reasons.append("%s: the local disk is %s" % (label, res["disk"]))
         if res["connection"] == "Connected" and res["peer_disk"] not in ("UpToDate", None) and \

@@ -145,7 +145,16 @@ class Node(object):
             rc, minor, dummy = self.run(["drbdadm", "sh-minor", name])
             if rc == 0 and minor.strip().isdigit():
                 names[int(minor.strip())] = name
-        return parse_proc_drbd(proc_drbd_text, names)
+        return parse_proc_drbd(proc_drbd_text, names, dict((minor, self.device_kib(minor)) for minor in names))
+
+    @staticmethod
+    def device_kib(minor):
+        """A DRBD device's size in KiB (sysfs counts 512-byte sectors), None when it cannot be read."""
+        try:
+            with open("/sys/block/drbd%d/size" % minor) as handle:
+                return int(handle.read().strip()) // 2
+        except (IOError, OSError, ValueError):
+            return None
 
 
 def run_with_node(module, act):

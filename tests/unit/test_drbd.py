@@ -18,7 +18,28 @@ def test_84_syncing_reports_progress(fixture_text):
     vol = volumes[0]
     assert (vol["connection"], vol["replication"], vol["sync_percent"], vol["sync_finish"]) == \
         ("Connected", "SyncSource", 29.0, "0:00:09")
-    assert drbd_problems(volumes) == ["DRBD r0 is resynchronising (SyncSource) 29.0% done, about 0:00:09 left"]
+    assert vol["sync_rate_kib"] == 37632 and vol["full_sync"] is None
+    assert drbd_problems(volumes) == ["DRBD r0 is resynchronising (SyncSource) 29.0% done, 36.8 MiB/s, about 9 s left"]
+
+
+def test_84_a_resync_of_the_whole_device_is_the_first_mirror(fixture_text):
+    # The VM bed's r0: 512 MiB less 52 KiB of metadata, all of it to copy ("(373708/524236)K").
+    (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt"), {0: "r0"}, {0: 524236})
+    assert vol["full_sync"] is True
+    assert drbd_problems([vol]) == ["DRBD r0: first mirror 29.0 % (the whole disk, to the peer), 36.8 MiB/s, about 9 s left"]
+    # A node back after an outage catches up on what it missed: a resync, not a first mirror.
+    (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_syncing.txt").replace("373708/524236", "3708/9236"), {0: "r0"}, {0: 524236})
+    assert vol["full_sync"] is False and drbd_problems([vol])[0].startswith("DRBD r0 is resynchronising (SyncSource)")
+    # A large resync is counted in MiB.
+    text = fixture_text("proc_drbd_84_syncing.txt").replace("(373708/524236)K", "(1398100/2097151)M")
+    (vol,) = parse_proc_drbd(text.replace("finish: 0:00:09", "finish: 2:10:05"), {0: "r0"}, {0: 2147483596})
+    assert vol["full_sync"] is True and drbd_problems([vol])[0].endswith("about 2 h 10 min left")
+
+
+def test_time_left_is_said_as_a_person_says_it():
+    from ansible_collections.twonode.ha.plugins.module_utils.drbd import human_duration
+    assert [human_duration(t) for t in ("2:10:05", "0:12:40", "0:12:10", "0:00:09", "soon")] == [
+        "2 h 10 min", "13 min", "12 min", "9 s", "soon"]
 
 
 def test_84_unconfigured_minors_are_skipped():
