@@ -43,8 +43,17 @@ def metadata_bytes(data_bytes, drbd_major=8, peers=1):
 
 
 def usable_bytes(disk_bytes, drbd_major=8, peers=1):
-    """What a DRBD device offers on a backing disk with internal metadata."""
-    return int(disk_bytes) - metadata_bytes(disk_bytes, drbd_major, peers)
+    """What a DRBD device offers on a backing disk with internal metadata (DRBD places it on whole 4 KiB blocks)."""
+    whole = int(disk_bytes) // 4096 * 4096
+    return whole - metadata_bytes(whole, drbd_major, peers)
+
+
+def disk_for(usable, drbd_major=8, peers=1):
+    """The smallest disk (in 4 KiB blocks) whose DRBD device, with internal metadata, offers usable bytes."""
+    size = -(-(int(usable) + metadata_bytes(usable, drbd_major, peers)) // 4096) * 4096
+    while usable_bytes(size, drbd_major, peers) < usable:
+        size += 4096
+    return size
 
 
 def parse_dumpe2fs(text):
@@ -59,6 +68,14 @@ def parse_dumpe2fs(text):
                 "state": values.get("Filesystem state", "")}
     except (KeyError, ValueError):
         raise ValueError("dumpe2fs -h gave no block count and size")
+
+
+def parse_xfs_info(text):
+    """`xfs_info MOUNTPOINT` -> {block_count, block_size} of its data section; raises ValueError without them."""
+    found = re.search(r"^data\s+=.*?bsize=(\d+)\s+blocks=(\d+)", text or "", re.MULTILINE)
+    if not found:
+        raise ValueError("xfs_info gave no data block size and count")
+    return {"block_count": int(found.group(2)), "block_size": int(found.group(1))}
 
 
 def parse_resize2fs_minimum(text):
@@ -115,10 +132,10 @@ def _signature_words(signature):
 
 
 def filesystem_bytes(disk):
-    """How much of the disk the filesystem uses: an ext4 tells; any other is taken to fill the disk."""
-    ext4 = disk.get("ext4")
-    if ext4:
-        return ext4["block_count"] * ext4["block_size"]
+    """How much of the disk the filesystem uses, as an ext4 (dumpe2fs) or xfs (xfs_info) tells; else the whole disk."""
+    known = disk.get("ext4") or disk.get("xfs")
+    if known:
+        return known["block_count"] * known["block_size"]
     return disk["size"]
 
 
@@ -140,19 +157,19 @@ def room_plan(disk, meta_disk, drbd_major, peers, allow_shrink):
         plan.update(room="external", metadata=needed)
         return plan, None
     metadata = metadata_bytes(size, drbd_major, peers)
-    if size - metadata >= fs_bytes and disk.get("ext4"):
-        plan.update(room="free", metadata=metadata, usable=size - metadata)
+    if usable_bytes(size, drbd_major, peers) >= fs_bytes and (disk.get("ext4") or disk.get("xfs")):
+        plan.update(room="free", metadata=metadata, usable=usable_bytes(size, drbd_major, peers))
         return plan, None
     options = []
     lvm = disk.get("lvm")
     if lvm:
         extent = lvm.get("extent") or MIB
         grow = -(-metadata // extent) * extent
-        while size + grow - metadata_bytes(size + grow, drbd_major, peers) < fs_bytes:
+        while usable_bytes(size + grow, drbd_major, peers) < fs_bytes:
             grow += extent
         if lvm.get("vg_free", 0) >= grow:
-            metadata = metadata_bytes(size + grow, drbd_major, peers)
-            plan.update(room="grow", metadata=metadata, grow_bytes=grow, usable=size + grow - metadata)
+            plan.update(room="grow", metadata=metadata_bytes(size + grow, drbd_major, peers), grow_bytes=grow,
+                        usable=usable_bytes(size + grow, drbd_major, peers))
             return plan, None
         options.append("volume group %s has %s free; growing %s by %s would make the room"
                        % (lvm["vg"], _mib(lvm.get("vg_free", 0)), path, _mib(grow)))
@@ -165,13 +182,13 @@ def room_plan(disk, meta_disk, drbd_major, peers, allow_shrink):
                        "needs drbd_adopt_shrink: true" % _mib(metadata))
     else:
         ext4 = disk["ext4"]
-        target = (size - metadata) // ext4["block_size"]
+        target = usable_bytes(size, drbd_major, peers) // ext4["block_size"]
         minimum = ext4.get("minimum_blocks")
         if minimum is None or target < minimum:
             options.append("the ext4 cannot shrink to %d blocks (resize2fs -P: at least %s)"
                            % (target, minimum if minimum is not None else "unknown"))
         else:
-            plan.update(room="shrink", metadata=metadata, usable=size - metadata, shrink_to_blocks=target)
+            plan.update(room="shrink", metadata=metadata, usable=usable_bytes(size, drbd_major, peers), shrink_to_blocks=target)
             return plan, None
     return None, ("%s's filesystem fills the disk and internal metadata needs %s at its end: %s; or give the "
                   "resource a meta_disk (external metadata, the filesystem untouched)" % (path, _mib(metadata), "; ".join(options)))
@@ -188,7 +205,9 @@ def blank_disk_problem(disk, in_wipe_list, role):
         return "%s %s is in use by %s" % (role, path, ", ".join(disk["holders"]))
     signature = disk.get("signature") or {}
     if signature.get("TYPE") == "drbd":
-        return None
+        # Before the server serves from DRBD, metadata on the standby is an earlier pair's: it would not connect.
+        return ("%s %s holds DRBD metadata of an earlier pair. The standby's disks must be blank: if what it holds is "
+                "expendable, remove the signature on that node (wipefs -a %s) and run again" % (role, path, path))
     if signature and not in_wipe_list:
         return ("%s %s holds %s. The standby's disks must be blank: it gets its data from the server. "
                 "If that data is expendable, add %s to drbd_wipe_disks" % (role, path, _signature_words(signature), path))
@@ -211,9 +230,13 @@ def resource_plan(request):
     if disk.get("kind") != "block":
         refused.append("%s: %s on %s is not a block device (%s)" % (name, disk["path"], source, disk.get("kind", "missing")))
         return plan
+    if request.get("managed"):
+        plan["done"] = True
+        plan["lines"].append("%s: the cluster runs it already; nothing to switch" % name)
+        return plan
     if request.get("drbd_device") and request.get("mounted_from") == request["drbd_device"]:
         plan["done"] = True
-        plan["lines"].append("%s: adopted already (%s serves %s from %s)" % (name, source, mountpoint, request["drbd_device"]))
+        plan["lines"].append("%s: %s serves %s from %s already" % (name, source, mountpoint, request["drbd_device"]))
         return plan
     source_data = disk.get("fstype") in FILESYSTEMS and mountpoint in disk.get("mountpoints", [])
     source_meta = request["meta_disks"].get(source)
@@ -244,6 +267,9 @@ def resource_plan(request):
         return plan
     if disk.get("holders"):
         refused.append("%s: %s on %s is in use by %s" % (name, disk["path"], source, ", ".join(disk["holders"])))
+    if request.get("filesystem") and request["filesystem"] != disk["fstype"]:
+        refused.append("%s: the server's filesystem is %s but drbd_resources gives filesystem %s, which Pacemaker mounts it as; "
+                       "set filesystem: %s for %s" % (name, disk["fstype"], request["filesystem"], disk["fstype"], name))
     if request["meta_disks"].get(source) is not None:
         meta_problem = blank_disk_problem(request["meta_disks"][source], request["meta_disks"][source]["path"]
                                           in request["wipe"].get(source, []), "%s's metadata disk" % source)
@@ -272,11 +298,11 @@ def resource_plan(request):
         else:
             standby_usable = usable_bytes(other["size"], request["drbd_major"], request["peers"])
         if standby_usable < room["usable"]:
+            least = room["usable"] if request["meta_disks"].get(standby) is not None else disk_for(
+                room["usable"], request["drbd_major"], request["peers"])
             refused.append("%s: %s's %s offers %s to DRBD, less than the %s the data takes on %s; the standby's disk must be "
                            "at least %s" % (name, standby, other["path"], _mib(standby_usable), _mib(room["usable"]), source,
-                                            _mib(room["usable"] + (0 if request["meta_disks"].get(standby) is not None
-                                                                   else metadata_bytes(room["usable"], request["drbd_major"],
-                                                                                       request["peers"])))))
+                                            _mib(least)))
     if refused:
         return plan
     where = ("on %s (external)" % request["meta_disks"][source]["path"] if room["room"] == "external"
@@ -325,33 +351,47 @@ def sysfs_block(sys_dir):
     return {"size": int(size) * SECTOR if size.isdigit() else 0, "holders": holders, "partitions": partitions, "lvm": lvm}
 
 
-def switch_steps(room, mounted_from, disk, drbd_device, has_metadata, role, local_disk, fresh_metadata):
+def switch_steps(room, mounted_from, disk, drbd_device, has_metadata, role, local_disk, fresh_metadata, connection=None):
     """The steps of the switch on the server, from where it stands (a run cut short resumes where it stopped).
 
     room: room_plan's (grow and shrink only when this run makes the room); mounted_from: what is mounted at the
-    mountpoint now (None: nothing); role/local_disk: the resource's on this node (None when down); fresh_metadata:
-    its metadata was just created and never used (DRBD 8.4's current UUID). Returns the steps, in order, from
-    grow, stop, umount, fsck, shrink, create-md, up, primary, primary-force, mount, fstab, start; raises ValueError
+    mountpoint now (None: nothing); role ("Primary/Secondary" as drbdadm says it), local_disk and connection: the
+    resource's on this node (None when down); fresh_metadata: its metadata was just created and never used (DRBD 8.4's
+    current UUID). room "resume" carries the controller's word that the standby never took part (no DRBD signature
+    on its disks, no cluster running the resource): this node's copy is then the only one, and a disk DRBD calls
+    Consistent or Outdated after a reboot may be forced primary. Returns the steps in order, from grow, stop,
+    umount, fstab, fsck, shrink, create-md, up, primary, primary-force, mount, disable, start; raises ValueError
     where going on could lose data.
     """
     if mounted_from == drbd_device:
-        return ["fstab", "start"]
+        return ["fstab", "disable", "start"]
     if mounted_from == disk and not has_metadata:
         steps = ["grow"] if room == "grow" else []
-        steps += ["stop", "umount"]
+        steps += ["stop", "umount", "fstab"]
         steps += ["fsck", "shrink"] if room == "shrink" else []
-        return steps + ["create-md", "up", "primary-force", "mount", "fstab", "start"]
+        return steps + ["create-md", "up", "primary-force", "mount", "disable", "start"]
+    if mounted_from == disk:
+        raise ValueError("%s is mounted and carries DRBD metadata from a switch that did not finish; if no cluster "
+                         "runs it, remove that metadata (drbdadm -- --force wipe-md RESOURCE leaves the filesystem as it "
+                         "is) and run again" % disk)
     if mounted_from is not None:
         raise ValueError("the mountpoint has %s mounted, neither %s nor %s" % (mounted_from, disk, drbd_device))
     if not has_metadata:
         raise ValueError("%s is not mounted and has no DRBD metadata: mount it where the services find their data "
                          "and run again" % disk)
+    roles = (role or "").split("/")
+    if connection not in (None, "StandAlone", "WFConnection", "Connecting", "Unconnected") or roles[1:] == ["Primary"]:
+        raise ValueError("DRBD is %s here and the peer is %s: the standby took part already, so this is no switch to "
+                         "finish; the cluster decides where the data is served" % (connection, roles[1] if len(roles) > 1 else "unknown"))
     steps = ["up"] if role is None else []
-    if role is None or not role.startswith("Primary"):
+    if roles[0] != "Primary":
         if local_disk == "Inconsistent" and fresh_metadata:
             steps.append("primary-force")
-        elif local_disk in (None, "UpToDate"):
+        elif room == "resume" and local_disk in ("UpToDate", "Consistent", "Outdated"):
+            steps.append("primary-force")
+        elif local_disk == "UpToDate":
             steps.append("primary")
         else:
-            raise ValueError("%s's disk is %s: it may not hold the newest data, so it is not made primary here" % (disk, local_disk))
-    return steps + ["mount", "fstab", "start"]
+            raise ValueError("%s's disk is %s: it may not hold the newest data, so it is not made primary here; see the "
+                             "README's adoption section to finish by hand" % (disk, local_disk or "unknown"))
+    return steps + ["mount", "fstab", "disable", "start"]

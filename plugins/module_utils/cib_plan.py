@@ -663,6 +663,17 @@ def without_history_of(cib_xml, resource_ids):
     return ET.tostring(root, encoding="unicode")
 
 
+def managed_drbd(cib_xml):
+    """The DRBD resources the cluster runs (ocf:linbit:drbd's drbd_resource parameter) in a CIB or part of one;
+    empty for text that is not XML (no cluster yet)."""
+    try:
+        root = ET.fromstring(cib_xml)
+    except ET.ParseError:
+        return []
+    return [name for name in (_nvpairs(prim, "instance_attributes").get("drbd_resource") for prim in root.iter("primitive")
+                              if prim.get("type") == "drbd") if name]
+
+
 def managed_addresses(cib_xml):
     """Addresses the cluster moves around (IPaddr2/IPv6addr parameters) in a CIB or part of one.
 

@@ -45,24 +45,30 @@ def resource_meta_disk(resource, node):
 
 
 def disk_change_error(name, node, probe):
-    """Why a running resource's backing disk may not change, or None.
+    """Why a running resource's backing disk (or metadata disk) may not change, or None.
 
-    probe: what the node reported, one item per line: the disk the current configuration gives
-    (resolved), the local disk state (`drbdadm dstate`, "UpToDate/UpToDate" or "UpToDate"), and the
-    disk drbd_resources gives now (resolved). `drbdadm adjust` would detach the disk the resource
-    runs on and attach the other one: the data this node serves would be gone from under it.
+    probe: what the node reported, one item per line: the disk the current configuration gives (resolved), the
+    local disk state (`drbdadm dstate`, "UpToDate/UpToDate" or "UpToDate"), the disk drbd_resources gives now
+    (resolved), and optionally the metadata disk the configuration gives and the one wanted (the data disk for
+    internal metadata). `drbdadm adjust` would detach the disk the resource runs on and attach the other one: the
+    data this node serves would be gone from under it.
     """
-    lines = (probe or "").splitlines()
+    lines = [line.strip() for line in (probe or "").splitlines()]
     if len(lines) < 3:
         return None
-    configured, dstate, wanted = (line.strip() for line in lines[:3])
+    configured, dstate, wanted = lines[:3]
     local = dstate.split("/")[0]
-    if not configured or local in ("", "Diskless", "Unconfigured", "DUnknown") or configured == wanted:
+    if not configured or local in ("", "Diskless", "Unconfigured", "DUnknown"):
         return None
-    return ("DRBD resource %s runs on %s's disk %s (%s); drbd_resources now gives %s. Changing the backing "
-            "disk of a running resource would detach the disk it runs on. To move it to another disk, take "
-            "it down on this node (drbdadm down %s, after its groups left the node) and run again: the "
-            "new disk gets its data from the peer" % (name, node, configured, local, wanted, name))
+    how = ("To move it to another disk, take it down on this node (drbdadm down %s, after its groups left the node) "
+           "and run again: the new disk gets its data from the peer" % name)
+    if configured != wanted:
+        return ("DRBD resource %s runs on %s's disk %s (%s); drbd_resources now gives %s. Changing the backing "
+                "disk of a running resource would detach the disk it runs on. %s" % (name, node, configured, local, wanted, how))
+    if len(lines) >= 5 and lines[3] and lines[4] and lines[3] != lines[4]:
+        return ("DRBD resource %s keeps its metadata on %s's %s (%s); drbd_resources now gives %s. Moving the metadata of a "
+                "running resource would detach the disk it runs on. %s" % (name, node, lines[3], local, lines[4], how))
+    return None
 
 
 def resource_errors(resources, nodes):

@@ -19,11 +19,12 @@ description:
     (O(room=shrink) runs C(e2fsck -f) and C(resize2fs) first), creates the metadata, brings the resource up,
     makes it primary, mounts the DRBD device where the filesystem was and starts the services again. The
     seconds between the stop and the start are returned in RV(downtime_seconds).
-  - C(/etc/fstab)'s line for the mountpoint is commented out (marked), since from then on only the DRBD device
-    may be mounted there and Pacemaker will mount it.
-  - A step that fails before the DRBD device is mounted puts the server back as it was (DRBD down, the disk
-    mounted, the services started) and fails with what the command said. C(drbdmeta) itself refuses to put
-    internal metadata over the end of a filesystem.
+  - C(/etc/fstab)'s line for the mountpoint is commented out (marked) right after the unmount, since from then on
+    only the DRBD device may be mounted there and Pacemaker will mount it; the services no longer start at boot.
+  - A step that fails before the DRBD device is mounted puts the server back as it was (DRBD down, the metadata
+    this run made removed, fstab as it was, the disk mounted, the services started), checking each step, and
+    fails with what the command said and what stays changed (a grown volume, a shrunk filesystem). C(drbdmeta)
+    itself refuses to put internal metadata over the end of a filesystem.
   - A run cut short resumes where it stopped (the metadata made, DRBD down or secondary); a copy that may not
     be the newest is never forced primary. On a server adopted already it changes nothing.
   - The controller decides O(room) from both nodes' disks (M(twonode.ha.node_state)'s O(twonode.ha.node_state#module:disks));
@@ -64,10 +65,15 @@ options:
     description: Bytes to grow the LVM volume by, for O(room=grow).
     type: int
   units:
-    description: The systemd units that use the filesystem (the group's services); stopped for the switch and started after.
+    description:
+      - The systemd units that use the filesystem (the group's services); stopped for the switch and started after,
+        and no longer started at boot (Pacemaker starts them where the data is).
     type: list
     elements: str
     default: []
+  meta_disk:
+    description: The resource's external metadata disk, as its configuration file names it; leave it out for internal metadata.
+    type: path
 attributes:
   check_mode:
     support: full
@@ -102,12 +108,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 steps:
-  description: The steps taken (or that would be), in order, from V(grow), V(stop), V(umount), V(fsck), V(shrink),
-    V(create-md), V(up), V(primary), V(primary-force), V(mount), V(fstab), V(start).
+  description: The steps taken (or that would be), in order, from V(grow), V(stop), V(umount), V(fstab), V(fsck),
+    V(shrink), V(create-md), V(up), V(primary), V(primary-force), V(mount), V(disable), V(start).
   returned: always
   type: list
   elements: str
-  sample: [stop, umount, create-md, up, primary-force, mount, fstab, start]
+  sample: [stop, umount, fstab, create-md, up, primary-force, mount, disable, start]
 downtime_seconds:
   description: Seconds from the services' stop to their start again; V(null) when they were not stopped.
   returned: always
@@ -120,85 +126,133 @@ device:
   sample: /dev/drbd0
 """
 
+import errno
 import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import mounts, parse_dumpe2fs, switch_steps
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import JUST_CREATED_UUID, parse_blkid_export, parse_get_gi
+from ansible_collections.twonode.ha.plugins.module_utils.node_state import unescape_mountinfo
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import CommandFailed, run_with_node
 
 FSTAB = "/etc/fstab"
 FSTAB_MARK = "# twonode.ha adopt.yml: the DRBD device is mounted here by Pacemaker now: "
+# drbdadm's reads of a resource that is down go to drbdmeta, which asks before it opens a disk in use (mounted):
+# the answer is no, and the read says nothing.
+NO = "no\n"
 
 
 def fstab_lines(text, mountpoint):
-    """The lines of fstab that mount something at mountpoint (comments left out)."""
+    """The lines of fstab that mount something at mountpoint (comments left out; fstab writes a space as \\040)."""
+    wanted = mountpoint.rstrip("/") or "/"
     return [line for line in text.splitlines()
             if line.strip() and not line.lstrip().startswith("#") and len(line.split()) > 1
-            and line.split()[1].rstrip("/") == mountpoint.rstrip("/")]
+            and (unescape_mountinfo(line.split()[1]).rstrip("/") or "/") == wanted]
 
 
 def fstab_without(text, mountpoint):
     """fstab with the lines for mountpoint commented out and marked, so the raw disk is never mounted at boot."""
-    out = []
-    for line in text.splitlines():
-        out.append(FSTAB_MARK + line if line in fstab_lines(line, mountpoint) else line)
-    return "\n".join(out) + "\n"
+    ours = fstab_lines(text, mountpoint)
+    return "\n".join(FSTAB_MARK + line if line in ours else line for line in text.splitlines()) + "\n"
 
 
 def mounted_at(mountpoint):
     with open("/proc/self/mountinfo") as handle:
-        found = [mount["source"] for mount in mounts(handle.read()) if mount["mountpoint"] == mountpoint.rstrip("/")]
+        found = [mount["source"] for mount in mounts(handle.read()) if mount["mountpoint"] == (mountpoint.rstrip("/") or "/")]
     return found[-1] if found else None
 
 
+def held_open(path):
+    """Whether something still holds the device (a mount in another namespace, a process): an exclusive open fails."""
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_EXCL))
+    except OSError as exc:
+        if exc.errno == errno.EBUSY:
+            return True
+        raise
+    return False
+
+
 class Switch(object):
+    """The switch on the server, with what it changed so far, so that a failure can put the server back."""
+
     def __init__(self, module, node):
         self.module, self.node, self.p = module, node, module.params
-        self.stopped_at = None
+        self.fstab_before = None
+        self.brought_up = False
+        self.metadata_made = False
+        self.kept = []  # what a failure leaves changed (harmless, said in the message)
 
     def read(self):
-        """What stands now: (mounted_from, has_metadata, role, local_disk, fresh, device)."""
-        name, disk = self.p["name"], self.p["disk"]
+        """What stands now: (mounted_from, has_metadata, role, local_disk, connection, fresh, device)."""
+        p = self.p
+        name = p["name"]
         device = self.node.must(["drbdadm", "sh-dev", name], "DRBD resource %s is not configured here: {said}" % name).strip()
-        rc, role, dummy = self.node.run(["drbdadm", "role", name])
-        role = role.strip().split("/")[0] if rc == 0 else None
-        probe_rc, dstate, dummy = self.node.run(["drbdadm", "dstate", name])
+        rc, role, dummy = self.node.run(["drbdadm", "role", name], data=NO)
+        role = role.strip() if rc == 0 and not role.strip().startswith("Unconfigured") else None
+        probe_rc, dstate, dummy = self.node.run(["drbdadm", "dstate", name], data=NO)
         local = dstate.strip().split("/")[0] if probe_rc == 0 else None
-        rc, out = self.node.ask(["blkid", "-p", "-o", "export", disk], "blkid could not read %s: {said}" % disk, ok=(0, 2))
+        connection = self.node.run(["drbdadm", "cstate", name], data=NO)[1].strip() or None if role else None
+        signature_disk = p["meta_disk"] or p["disk"]
+        rc, out = self.node.ask(["blkid", "-p", "-o", "export", signature_disk], "blkid could not read %s: {said}" % signature_disk,
+                                ok=(0, 2))
         has_metadata = probe_rc == 0 or (rc == 0 and parse_blkid_export(out).get("TYPE") == "drbd")
-        rc, gi, dummy = self.node.run(["drbdadm", "get-gi", name])
+        rc, gi, dummy = self.node.run(["drbdadm", "get-gi", name], data=NO)
         fresh = rc == 0 and (parse_get_gi(gi) or "").upper() == JUST_CREATED_UUID
-        return mounted_at(self.p["mountpoint"]), has_metadata, role if role != "Unconfigured" else None, \
-            local if local not in ("Diskless", "Unconfigured") else None, fresh, device
+        return (mounted_at(p["mountpoint"]), has_metadata, role, local if local not in ("Diskless", "Unconfigured") else None,
+                connection, fresh, device)
 
     def units(self, verb):
         if self.p["units"]:
             self.node.must(["systemctl", verb] + self.p["units"])
 
-    def put_back(self, device_up):
-        """The server as it was: DRBD down, the disk mounted where it was, the services running."""
-        p = self.p
-        if device_up:
-            self.node.run(["drbdadm", "down", p["name"]])
+    def put_back(self):
+        """The server as it was (DRBD down, the metadata this run made removed, fstab as it was, the disk mounted, the
+        services running), each step checked; returns what could not be done."""
+        p, node = self.p, self.node
+        problems = []
+        if self.brought_up:
+            rc, out, err = node.run(["drbdadm", "down", p["name"]])
+            if rc != 0:
+                return ["DRBD %s could not be taken down (%s): the disk stays unmounted and the services stopped"
+                        % (p["name"], (err or out).strip())]
+        if self.metadata_made:
+            rc, out, err = node.run(["drbdadm", "--", "--force", "wipe-md", p["name"]])
+            if rc != 0:
+                self.kept.append("DRBD's metadata made by this run (drbdadm -- --force wipe-md %s removes it; the filesystem "
+                                 "is untouched)" % p["name"])
+        if self.fstab_before is not None:
+            self.write_fstab(self.fstab_before)
         if mounted_at(p["mountpoint"]) is None:
-            self.node.run(["mount", "-t", p["filesystem"], p["disk"], p["mountpoint"]])
-        self.node.run(["systemctl", "start"] + p["units"]) if p["units"] else None
+            rc, out, err = node.run(["mount", "-t", p["filesystem"], p["disk"], p["mountpoint"]])
+            if rc != 0 or not same_device(mounted_at(p["mountpoint"]), p["disk"]):
+                return problems + ["%s could not be mounted at %s again (%s): the services stay stopped"
+                                   % (p["disk"], p["mountpoint"], (err or out).strip())]
+        if p["units"]:
+            rc, out, err = node.run(["systemctl", "start"] + p["units"])
+            if rc != 0:
+                problems.append("the services did not start again: %s" % (err or out).strip())
+        return problems
 
-    def fail_back(self, step, exc, device_up):
-        self.put_back(device_up)
+    def fail_back(self, step, exc):
+        problems = self.put_back()
+        p = self.p
+        if problems:
+            self.module.fail_json(msg="The switch stopped at %s: %s. Putting the server back failed: %s." % (
+                step, exc, "; ".join(problems)), step=step)
+        kept = " Left as this run made it: %s." % "; ".join(self.kept) if self.kept else ""
         self.module.fail_json(msg="The switch stopped at %s: %s. The server is back as it was: %s mounted at %s, the services "
-                                  "started; nothing else changed." % (step, exc, self.p["disk"], self.p["mountpoint"]), step=step)
+                                  "started.%s" % (step, exc, p["disk"], p["mountpoint"], kept), step=step)
 
     def run(self, steps, device):
         p, node = self.p, self.node
         started = None
-        device_up = False
         for step in steps:
             try:
                 if step == "grow":
                     node.must(["lvextend", "--size", "+%db" % p["grow_bytes"], p["disk"]])
+                    self.kept.append("%s grown by %d bytes" % (p["disk"], p["grow_bytes"]))
                 elif step == "stop":
                     started = time.time()
                     self.units("stop")
@@ -208,34 +262,49 @@ class Switch(object):
                         dummy, users, more = node.run(["fuser", "-vm", p["mountpoint"]])
                         raise CommandFailed("umount %s: %s; still using it: %s" % (
                             p["mountpoint"], (err or out).strip(), (users + more).strip() or "unknown"), ["umount"], rc, out, err)
+                elif step == "fstab":
+                    self.comment_out_fstab()
                 elif step == "fsck":
                     # 1: errors corrected; anything more needs a person.
                     node.ask(["e2fsck", "-f", "-p", p["disk"]], "e2fsck {said}", ok=(0, 1))
                 elif step == "shrink":
                     node.must(["resize2fs", p["disk"], str(p["shrink_to_blocks"])])
+                    self.kept.append("the ext4 on %s shrunk to %d blocks" % (p["disk"], p["shrink_to_blocks"]))
                 elif step == "create-md":
-                    # drbdmeta refuses (whatever --force says) metadata over a filesystem's end; --force answers its
-                    # "Do you want to proceed?" for a filesystem that ends before the metadata.
-                    node.must(["drbdadm", "create-md", "--force", p["name"]])
+                    self.create_metadata()
                 elif step == "up":
+                    self.brought_up = True
                     node.must(["drbdadm", "up", p["name"]])
-                    device_up = True
                 elif step in ("primary", "primary-force"):
                     node.must(["drbdadm", "primary"] + (["--force"] if step == "primary-force" else []) + [p["name"]])
-                    device_up = True
                     self.check_size(device)
                 elif step == "mount":
                     node.must(["mount", "-t", p["filesystem"], device, p["mountpoint"]])
-                elif step == "fstab":
-                    self.comment_out_fstab()
+                elif step == "disable":
+                    # Pacemaker starts them from now on, where the data is; a boot must not start them on an empty mountpoint.
+                    if p["units"]:
+                        node.must(["systemctl", "disable", "--quiet"] + p["units"])
                 elif step == "start":
                     self.units("start")
-            except (CommandFailed, ValueError) as exc:
-                if step in ("fstab", "start"):
+            except (CommandFailed, ValueError, OSError) as exc:
+                if step in ("disable", "start") or (step == "fstab" and mounted_at(p["mountpoint"]) == device):
                     self.module.fail_json(msg="%s now serves %s from %s, but %s failed: %s" % (
                         p["mountpoint"], p["name"], device, step, exc), step=step)
-                self.fail_back(step, exc, device_up)
+                self.fail_back(step, exc)
         return round(time.time() - started, 1) if started else None
+
+    def create_metadata(self):
+        p, node = self.p, self.node
+        for path in [p["disk"]] + ([p["meta_disk"]] if p["meta_disk"] else []):
+            if held_open(path):
+                raise ValueError("%s is still in use after the unmount (mounted in another namespace, or open)" % path)
+        # drbdmeta refuses metadata over a filesystem's end whatever it is told. A filesystem that ends before the
+        # metadata gets one question, answered yes; an external metadata disk must give it nothing to ask about.
+        rc, out, err = node.run(["drbdadm", "create-md", p["name"]], data=NO if p["meta_disk"] else "yes\n")
+        if rc != 0 or "successfully created" not in out + err:
+            raise CommandFailed("drbdadm create-md %s refused (rc %d): %s" % (p["name"], rc, (out + err).strip()),
+                                ["drbdadm", "create-md"], rc, out, err)
+        self.metadata_made = True
 
     def check_size(self, device):
         """The DRBD device holds the whole filesystem (drbdmeta checks this too; a second look costs nothing)."""
@@ -246,14 +315,20 @@ class Switch(object):
             if size < needed:
                 raise ValueError("%s has %d bytes, less than the %d the ext4 on it takes" % (device, size, needed))
 
+    def write_fstab(self, text):
+        temp = FSTAB + ".twonode-adopt"
+        with open(temp, "w") as handle:
+            handle.write(text)
+        self.module.atomic_move(temp, FSTAB)
+        # systemd made mount units of the old lines; it forgets them only when told.
+        self.node.run(["systemctl", "daemon-reload"])
+
     def comment_out_fstab(self):
         with open(FSTAB) as handle:
             text = handle.read()
         if fstab_lines(text, self.p["mountpoint"]):
-            temp = FSTAB + ".twonode-adopt"
-            with open(temp, "w") as handle:
-                handle.write(fstab_without(text, self.p["mountpoint"]))
-            self.module.atomic_move(temp, FSTAB)
+            self.fstab_before = text
+            self.write_fstab(fstab_without(text, self.p["mountpoint"]))
 
 
 def same_device(path, other):
@@ -264,22 +339,24 @@ def same_device(path, other):
 def adopt(module, node):
     p = module.params
     switch = Switch(module, node)
-    mounted_from, has_metadata, role, local_disk, fresh, device = switch.read()
+    mounted_from, has_metadata, role, local_disk, connection, fresh, device = switch.read()
     if same_device(mounted_from, p["disk"]):
         mounted_from = p["disk"]
     elif same_device(mounted_from, device):
         mounted_from = device
     try:
-        steps = switch_steps(p["room"], mounted_from, p["disk"], device, has_metadata, role, local_disk, fresh)
+        steps = switch_steps(p["room"], mounted_from, p["disk"], device, has_metadata, role, local_disk, fresh, connection)
     except ValueError as exc:
         module.fail_json(msg="%s on this node: %s. Nothing was changed." % (p["name"], exc))
-    # A finished switch's last two steps, only where something is left to do.
+    # A finished switch's last steps, only where something is left to do.
     with open(FSTAB) as handle:
         if not fstab_lines(handle.read(), p["mountpoint"]):
             steps = [step for step in steps if step != "fstab"]
-    if mounted_from == device and "start" in steps:
+    if mounted_from == device:
+        if all(node.run(["systemctl", "is-enabled", "--quiet", unit])[0] != 0 for unit in p["units"]):
+            steps = [step for step in steps if step != "disable"]
         if all(node.run(["systemctl", "is-active", "--quiet", unit])[0] == 0 for unit in p["units"]):
-            steps.remove("start")
+            steps = [step for step in steps if step != "start"]
     before = "%s: %s\n" % (p["mountpoint"], mounted_from)
     downtime = None
     if steps and not module.check_mode:
@@ -299,6 +376,7 @@ def main():
             shrink_to_blocks=dict(type="int"),
             grow_bytes=dict(type="int"),
             units=dict(type="list", elements="str", default=[]),
+            meta_disk=dict(type="path"),
         ),
         required_if=[("room", "shrink", ["shrink_to_blocks"]), ("room", "grow", ["grow_bytes"])],
         supports_check_mode=True,

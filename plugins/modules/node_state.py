@@ -240,6 +240,9 @@ disks:
     ext4:
       description: An ext4's C(block_count), C(block_size), C(state) and C(minimum_blocks) (C(resize2fs -P)'s estimate).
       type: dict
+    xfs:
+      description: A mounted xfs's C(block_count) and C(block_size) (C(xfs_info)).
+      type: dict
 host:
   description: The node's addresses, host name and release (with O(host)), in place of Ansible's facts.
   returned: when O(host) is true
@@ -266,6 +269,10 @@ host:
       description:
         - The addresses the cluster moves between the nodes (the virtual IPs of the local CIB's resources); V([]) without a CIB.
         - Only the addresses are read out of the CIB, never the resources' other parameters.
+      type: list
+      elements: str
+    managed_drbd:
+      description: The DRBD resources the local CIB runs (ocf:linbit:drbd); V([]) without a CIB.
       type: list
       elements: str
     clock:
@@ -354,9 +361,10 @@ from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import (
     parse_dumpe2fs,
     parse_resize2fs_minimum,
     parse_vgs,
+    parse_xfs_info,
     sysfs_block,
 )
-from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses
+from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_addresses, managed_drbd
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import parse_blkid_export
 from ansible_collections.twonode.ha.plugins.module_utils.firewall import FIREWALLD_ACTIVE, NFT_RULESET, NFTABLES_CONF, conf_facts, input_hooks
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import NodeError, run_with_node
@@ -458,6 +466,12 @@ def read_disks(node, paths):
             # An estimate, which resize2fs may decline to give for a filesystem it wants checked first.
             rc, out, err = node.run(["resize2fs", "-P", path])
             facts["ext4"]["minimum_blocks"] = parse_resize2fs_minimum(out + err) if rc == 0 else None
+        facts["xfs"] = None
+        if facts["fstype"] == "xfs" and mounted:
+            try:
+                facts["xfs"] = parse_xfs_info(node.must(["xfs_info", mounted[0]["mountpoint"]]))
+            except ValueError as exc:
+                raise NodeError("%s: %s" % (path, exc))
         if facts["lvm"]:
             rc, out, dummy = node.run(["vgs", "--reportformat", "json", "--units", "b", "--nosuffix",
                                        "-o", "vg_name,vg_free,vg_extent_size", facts["lvm"]["vg"]])
@@ -474,9 +488,10 @@ def read_host(node, has_cib):
     except ValueError as exc:
         raise NodeError(str(exc))
     distribution, major_version = parse_os_release(read_text("/etc/os-release") or "")
+    cib = read_cib_resources(node) if has_cib else ""
     return {"addresses": [network.split("/")[0] for network in networks], "networks": networks,
             "hostname": os.uname()[1], "distribution": distribution, "distribution_major_version": major_version,
-            "managed_addresses": read_managed_addresses(node) if has_cib else []}
+            "managed_addresses": managed_addresses(cib), "managed_drbd": managed_drbd(cib)}
 
 
 def read_firewall(module, node, own_chain):
@@ -500,11 +515,11 @@ def read_clock(units):
             "services": [name for name in TIME_SERVICES if (units.get(name) or {}).get("active") == "active"]}
 
 
-def read_managed_addresses(node):
-    """The virtual IPs of the local CIB (a node whose stack is stopped still has it); [] without a CIB.
-    Only the addresses leave the node: the resources' other parameters may be secrets."""
+def read_cib_resources(node):
+    """The local CIB's resources section (a node whose stack is stopped still has it), "" without a CIB. Only what
+    is read out of it leaves the node (addresses, DRBD resource names): the resources' other parameters may be secrets."""
     rc, out, dummy = node.run(CIB_RESOURCES)
-    return managed_addresses(out) if rc == 0 else []
+    return out if rc == 0 else ""
 
 
 def _strip(value):

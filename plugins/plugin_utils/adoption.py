@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import resource_plan
+from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import FILESYSTEMS, resource_plan
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import resource_disk, resource_meta_disk
 from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import boot_units
 
@@ -27,7 +27,8 @@ def _group_of(groups, resource_name):
 def adoption_plan(members, adopt_from, drbd_resources, groups, allow_shrink=False):
     """The whole adoption, decided before any node changes: {refused, source, standby, resources, lines}.
 
-    members: each node's {host, node_name, disks (node_state's disks), mount_sources, wipe (its drbd_wipe_disks)};
+    members: each node's {host, node_name, disks (node_state's disks), mount_sources, wipe (its drbd_wipe_disks),
+    managed_drbd (the DRBD resources its CIB runs)};
     adopt_from: the server with the data (inventory host or node name). resources: for each DRBD resource, what
     drbd_adopt needs on the source (name, disk, meta_disk, mountpoint, filesystem, room, shrink_to_blocks,
     grow_bytes, units) and whether it is done already.
@@ -63,19 +64,25 @@ def adoption_plan(members, adopt_from, drbd_resources, groups, allow_shrink=Fals
             metas[node] = None if meta == "internal" else (member["disks"].get(meta) or {"path": meta, "kind": "missing"})
             wipe[node] = list(member.get("wipe") or [])
         minor = resource.get("minor")
+        mounted = source.get("mount_sources", {}).get(mountpoint) or {}
+        managed = any(name in (member.get("managed_drbd") or []) for member in members)
         one = resource_plan({
             "resource": name, "source": source["node_name"], "standby": standby["node_name"], "mountpoint": mountpoint,
             "drbd_major": 8, "peers": PEERS, "allow_shrink": bool(allow_shrink), "disks": disks, "meta_disks": metas,
-            "wipe": wipe, "drbd_device": "/dev/drbd%s" % minor,
-            "mounted_from": (source.get("mount_sources", {}).get(mountpoint) or {}).get("source")})
+            "wipe": wipe, "drbd_device": "/dev/drbd%s" % minor, "mounted_from": mounted.get("source"),
+            "managed": managed,
+            "filesystem": resource.get("filesystem") or "ext4"})
         plan["refused"].extend(one["refused"])
         plan["lines"].extend(one["lines"])
         if not one["refused"]:
             plan["resources"].append({
                 "name": name, "disk": disks[source["node_name"]]["path"], "mountpoint": mountpoint, "done": one["done"],
-                "filesystem": disks[source["node_name"]].get("fstype") or resource.get("filesystem") or "ext4",
+                "managed": managed,
+                # Never blkid's "drbd": the type the filesystem is mounted as, else the inventory's.
+                "filesystem": mounted.get("fstype") if mounted.get("fstype") in FILESYSTEMS else resource.get("filesystem") or "ext4",
                 "room": one["room"], "shrink_to_blocks": one["shrink_to_blocks"], "grow_bytes": one["grow_bytes"],
-                "units": boot_units([group]), "downtime": one["downtime"]})
+                "units": boot_units([group]), "downtime": one["downtime"],
+                "meta_disk": None if metas[source["node_name"]] is None else metas[source["node_name"]]["path"]})
     if plan["refused"]:
         plan["resources"] = []
     return plan

@@ -166,31 +166,84 @@ def test_an_adopted_server_is_left_as_it_is(fixture_text):
     disk = dict(ext4_disk(fixture_text, mountpoints=[]), signature={"TYPE": "drbd"}, fstype=None, holders=["drbd0"])
     plan = adopt.resource_plan(request(disk, blank_disk(), mounted_from="/dev/drbd0"))
     assert plan["done"] and plan["refused"] == []
-    assert plan["lines"] == ["r0: adopted already (vm1 serves /srv/services from /dev/drbd0)"]
+    assert plan["lines"] == ["r0: vm1 serves /srv/services from /dev/drbd0 already"]
+    # Once the cluster runs it, wherever it is served now (after a failover the old server is the standby).
+    plan = adopt.resource_plan(request(dict(disk, mountpoints=[]), blank_disk(), mounted_from=None, managed=True))
+    assert plan["done"] and plan["lines"] == ["r0: the cluster runs it already; nothing to switch"]
+
+
+def test_the_filesystem_pacemaker_mounts_must_be_the_servers(fixture_text):
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text), blank_disk(), allow_shrink=True, filesystem="xfs"))
+    assert plan["refused"] == ["r0: the server's filesystem is ext4 but drbd_resources gives filesystem xfs, which Pacemaker "
+                               "mounts it as; set filesystem: ext4 for r0"]
+
+
+def test_a_standby_with_an_earlier_pairs_metadata_is_refused(fixture_text):
+    old = dict(blank_disk(), signature={"TYPE": "drbd", "VERSION": "v08"})
+    plan = adopt.resource_plan(request(ext4_disk(fixture_text), old, allow_shrink=True, wipe={"vm2": ["/dev/vdb"]}))
+    assert plan["refused"] == ["r0: vm2's disk /dev/vdb holds DRBD metadata of an earlier pair. The standby's disks must be "
+                               "blank: if what it holds is expendable, remove the signature on that node (wipefs -a /dev/vdb) "
+                               "and run again"]
+
+
+def test_an_xfs_tells_its_size_and_may_leave_room(fixture_text):
+    xfs = adopt.parse_xfs_info(fixture_text("xfs_info_512m_bookworm.txt"))
+    assert xfs == {"block_count": 131072, "block_size": 4096}
+    with pytest.raises(ValueError):
+        adopt.parse_xfs_info("xfs_info: /srv is not a mounted XFS filesystem")
+    disk = dict(blank_disk(size=SIZE + 4 * MIB), fstype="xfs", mountpoints=["/srv/services"], signature={"TYPE": "xfs"}, xfs=xfs)
+    plan = adopt.resource_plan(request(disk, blank_disk(size=SIZE + 4 * MIB), filesystem="xfs"))
+    assert plan["refused"] == [] and plan["room"] == "free"
+
+
+def test_the_standby_size_asked_for_is_the_least_that_fits():
+    usable = adopt.usable_bytes(SIZE)
+    assert adopt.disk_for(usable) == SIZE
+    assert adopt.usable_bytes(adopt.disk_for(usable + 1)) >= usable + 1
+    # A disk that is no whole number of 4 KiB blocks: DRBD uses the whole blocks.
+    assert adopt.usable_bytes(SIZE + 3584) == adopt.usable_bytes(SIZE)
 
 
 def test_the_switch_takes_every_step_once_and_resumes_where_it_stopped():
     steps = adopt.switch_steps("shrink", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)
-    assert steps == ["stop", "umount", "fsck", "shrink", "create-md", "up", "primary-force", "mount", "fstab", "start"]
+    # fstab right after the unmount: from then on a boot never mounts the raw disk.
+    assert steps == ["stop", "umount", "fstab", "fsck", "shrink", "create-md", "up", "primary-force", "mount", "disable", "start"]
     assert adopt.switch_steps("grow", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)[:3] == ["grow", "stop", "umount"]
-    assert adopt.switch_steps("external", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)[:3] == [
-        "stop", "umount", "create-md"]
+    assert adopt.switch_steps("external", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)[:4] == [
+        "stop", "umount", "fstab", "create-md"]
     # Cut short after the metadata was made: up, forced primary only on metadata never used, mount.
-    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, None, None, False) == [
-        "up", "primary", "mount", "fstab", "start"]
-    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary", "Inconsistent", True) == [
-        "primary-force", "mount", "fstab", "start"]
-    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Primary", "UpToDate", False) == ["mount", "fstab", "start"]
-    assert adopt.switch_steps("free", "/dev/drbd0", "/dev/vdb", "/dev/drbd0", True, "Primary", "UpToDate", False) == ["fstab", "start"]
-    # A copy that may be old is never forced primary.
+    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, None, "UpToDate", False) == [
+        "up", "primary", "mount", "fstab", "disable", "start"]
+    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary/Unknown", "Inconsistent", True,
+                              "WFConnection") == ["primary-force", "mount", "fstab", "disable", "start"]
+    assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Primary/Unknown", "UpToDate", False,
+                              "WFConnection") == ["mount", "fstab", "disable", "start"]
+    assert adopt.switch_steps("free", "/dev/drbd0", "/dev/vdb", "/dev/drbd0", True, "Primary/Secondary", "UpToDate", False,
+                              "Connected") == ["fstab", "disable", "start"]
+    # After a reboot DRBD calls the forced primary's disk Consistent: only the controller's word that the
+    # standby never took part (room resume) lets it be forced again.
+    assert adopt.switch_steps("resume", None, "/dev/vdb", "/dev/drbd0", True, None, "Consistent", False)[:2] == ["up", "primary-force"]
+    with pytest.raises(ValueError, match="disk is Consistent"):
+        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, None, "Consistent", False)
+    # A copy that may be old is never forced primary, nor one whose state is unknown.
     with pytest.raises(ValueError, match="disk is Outdated"):
-        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary", "Outdated", False)
+        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary/Unknown", "Outdated", False, "StandAlone")
     with pytest.raises(ValueError, match="disk is Inconsistent"):
-        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary", "Inconsistent", False)
+        adopt.switch_steps("resume", None, "/dev/vdb", "/dev/drbd0", True, "Secondary/Unknown", "Inconsistent", False, "StandAlone")
+    with pytest.raises(ValueError, match="disk is unknown"):
+        adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, None, None, False)
+    # The standby took part (connected, or primary after a failover): nothing here to finish.
+    with pytest.raises(ValueError, match="the standby took part already"):
+        adopt.switch_steps("resume", None, "/dev/vdb", "/dev/drbd0", True, "Secondary/Primary", "UpToDate", False, "Connected")
+    with pytest.raises(ValueError, match="the standby took part already"):
+        adopt.switch_steps("resume", None, "/dev/vdb", "/dev/drbd0", True, "Secondary/Primary", "UpToDate", False, "StandAlone")
     with pytest.raises(ValueError, match="not mounted and has no DRBD metadata"):
         adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", False, None, None, False)
     with pytest.raises(ValueError, match="has /dev/vdc mounted"):
         adopt.switch_steps("free", "/dev/vdc", "/dev/vdb", "/dev/drbd0", False, None, None, False)
+    # Mounted again after a rollback that could not remove the metadata it made.
+    with pytest.raises(ValueError, match="wipe-md RESOURCE leaves the filesystem as it is"):
+        adopt.switch_steps("free", "/dev/vdb", "/dev/vdb", "/dev/drbd0", True, None, None, False)
 
 
 def test_a_switch_cut_short_goes_on_only_while_the_standby_took_no_part(fixture_text):
@@ -223,15 +276,25 @@ def test_the_pair_plan_names_the_source_and_what_drbd_adopt_gets(fixture_text):
     from ansible_collections.twonode.ha.plugins.plugin_utils.adoption import adoption_plan
     plan = adoption_plan(members({"/dev/vdb": ext4_disk(fixture_text)}, {"/dev/vdb": blank_disk()}), "vm1", [R0], GROUPS, True)
     assert plan["refused"] == [] and (plan["source"], plan["standby"]) == ("vm1", "vm2")
-    assert plan["resources"] == [{"name": "r0", "disk": "/dev/vdb", "mountpoint": "/srv/services", "done": False, "filesystem": "ext4",
+    assert plan["resources"] == [{"name": "r0", "disk": "/dev/vdb", "mountpoint": "/srv/services", "done": False, "managed": False,
+                                  "filesystem": "ext4",
                                   "room": "shrink", "shrink_to_blocks": 131059, "grow_bytes": 0, "units": ["nginx", "postfix"],
-                                  "downtime": plan["resources"][0]["downtime"]}]
+                                  "downtime": plan["resources"][0]["downtime"], "meta_disk": None}]
     assert len(plan["lines"]) == 4
     # External metadata named per node: the filesystem is not touched.
     metas = dict(R0, meta_disk="/dev/vdd")
     plan = adoption_plan(members({"/dev/vdb": ext4_disk(fixture_text), "/dev/vdd": blank_disk("/dev/vdd", 8 * MIB)},
                                  {"/dev/vdb": blank_disk(), "/dev/vdd": blank_disk("/dev/vdd", 8 * MIB)}), "vm1", [metas], GROUPS)
     assert plan["refused"] == [] and plan["resources"][0]["room"] == "external"
+    assert plan["resources"][0]["meta_disk"] == "/dev/vdd"
+    # A resource the cluster runs (its CIB on either node says so) is not switched again.
+    pair = members({"/dev/vdb": dict(ext4_disk(fixture_text, mountpoints=[]), signature={"TYPE": "drbd"}, fstype="drbd")},
+                   {"/dev/vdb": dict(blank_disk(), signature={"TYPE": "drbd"})}, mounted_from=None)
+    pair[1]["managed_drbd"] = ["r0"]
+    plan = adoption_plan(pair, "vm1", [R0], GROUPS)
+    assert plan["refused"] == [] and plan["resources"][0]["done"] is True and plan["resources"][0]["managed"] is True
+    # blkid's "drbd" is never the filesystem drbd_adopt mounts.
+    assert plan["resources"][0]["filesystem"] == "ext4"
 
 
 def test_the_pair_plan_refuses_before_anything_is_planned(fixture_text):

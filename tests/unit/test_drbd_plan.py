@@ -163,6 +163,8 @@ def test_without_generation_ids_only_metadata_made_on_both_nodes_counts_as_new()
     "/dev/vdb\nDiskless/UpToDate\n/dev/vdd\n",        # not attached here: nothing to detach
     "/dev/vdb\nUnconfigured\n/dev/vdd\n",             # down on this node
     "",                                               # the probe said nothing
+    "/dev/vdb\nUpToDate/UpToDate\n/dev/vdb\n/dev/vdd\n/dev/vdd\n",  # external metadata, as it is
+    "/dev/vdb\nDiskless/UpToDate\n/dev/vdb\n/dev/vdb\n/dev/vdd\n",  # not attached: the metadata may move
 ])
 def test_a_backing_disk_may_change_only_where_the_resource_does_not_run(probe):
     assert disk_change_error("r0", "vm1", probe) is None
@@ -173,6 +175,13 @@ def test_a_new_backing_disk_for_a_running_resource_is_refused(dstate):
     error = disk_change_error("r0", "vm1", "/dev/vdb\n%s\n/dev/vdd\n" % dstate)
     assert error.startswith("DRBD resource r0 runs on vm1's disk /dev/vdb (%s); drbd_resources now gives "
                             "/dev/vdd" % dstate.split("/")[0])
+    assert "drbdadm down r0" in error
+
+
+def test_new_metadata_disk_for_a_running_resource_is_refused():
+    # meta_disk given to a resource that runs on internal metadata: sh-md-dev names the data disk itself.
+    error = disk_change_error("r0", "vm1", "/dev/vdb\nUpToDate/UpToDate\n/dev/vdb\n/dev/vdb\n/dev/vdd\n")
+    assert error.startswith("DRBD resource r0 keeps its metadata on vm1's /dev/vdb (UpToDate); drbd_resources now gives /dev/vdd.")
     assert "drbdadm down r0" in error
 
 

@@ -432,3 +432,11 @@ def test_external_metadata_is_found_on_its_own_disk(drbd_node, run_module, fixtu
     result = run_module(drbd_resource, node, {"name": "r0", "disk": "/dev/vdb", "meta_disk": "/dev/vdd"})
     assert not result.get("failed") and result["metadata"] == "kept"
     assert CREATE_MD not in node.calls and ADJUST in node.calls
+
+
+def test_the_cib_tells_which_drbd_resources_the_cluster_runs(fixture_text):
+    """adopt.yml leaves a resource the cluster runs to the cluster (node_state's managed_drbd)."""
+    from ansible_collections.twonode.ha.plugins.module_utils.cib_plan import managed_drbd
+    assert managed_drbd(managed_resources(fixture_text)) == ["r0"]
+    assert managed_drbd(fixture_text("cib_p2_services_running.xml")) == []
+    assert managed_drbd("Could not connect to the CIB") == []
