@@ -158,9 +158,15 @@ def drbd_problems(resources):
             else:
                 done = " %.1f%% done" % res["sync_percent"] if res["sync_percent"] is not None else ""
                 reasons.append("%s is resynchronising (%s)%s%s%s" % (label, res["replication"], done, rate, finish))
-        if res["disk"] != "UpToDate":
+        if res["disk"] == "Diskless" and res["connection"] == "Connected" and res["peer_disk"] == "UpToDate":
+            reasons.append("%s: this node's backing disk is detached (failed, or taken out by hand): it reads and writes "
+                           "through the peer's disk, which holds the only copy; a new disk in its place gets the data back from the peer" % label)
+        elif res["disk"] != "UpToDate":
             reasons.append("%s: the local disk is %s" % (label, res["disk"]))
-        if res["connection"] == "Connected" and res["peer_disk"] not in ("UpToDate", None) and \
+        if res["connection"] == "Connected" and res["peer_disk"] == "Diskless":
+            reasons.append("%s: the peer's backing disk is detached (failed, or taken out by hand): this node holds the only "
+                           "copy; a new disk on the peer gets the data back from this node" % label)
+        elif res["connection"] == "Connected" and res["peer_disk"] not in ("UpToDate", None) and \
                 res["replication"] in (None, "Established"):
             reasons.append("%s: the peer's disk is %s" % (label, res["peer_disk"]))
     return reasons

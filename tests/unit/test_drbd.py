@@ -83,3 +83,16 @@ def test_the_standby_side_of_a_split_brain(fixture_text):
 def test_a_mark_on_a_connected_resource_is_history(fixture_text):
     volumes = parse_proc_drbd(fixture_text("proc_drbd_84_healthy.txt"), {0: "r0"})
     assert mark_split_brains(volumes, {"r0": "2026-12-03T14:00:00Z"})[0]["split_brain"] is None
+
+
+def test_a_detached_disk_is_named_on_both_sides(fixture_text):
+    # Derived from the healthy capture (ds: as DRBD 8.4 writes it after on-io-error detach); not captured yet.
+    text = fixture_text("proc_drbd_84_healthy.txt").replace("ds:UpToDate/UpToDate", "ds:Diskless/UpToDate")
+    (vol,) = parse_proc_drbd(text, {0: "r0"})
+    assert drbd_problems([vol]) == [
+        "DRBD r0: this node's backing disk is detached (failed, or taken out by hand): it reads and writes through the "
+        "peer's disk, which holds the only copy; a new disk in its place gets the data back from the peer"]
+    (vol,) = parse_proc_drbd(text.replace("ds:Diskless/UpToDate", "ds:UpToDate/Diskless"), {0: "r0"})
+    assert drbd_problems([vol]) == [
+        "DRBD r0: the peer's backing disk is detached (failed, or taken out by hand): this node holds the only copy; "
+        "a new disk on the peer gets the data back from this node"]
