@@ -118,6 +118,33 @@ def mounts(mountinfo_text):
     return found
 
 
+# fstab options that only say how a boot mounts it: Pacemaker mounts it, so they do not carry over.
+BOOT_ONLY_OPTIONS = ("defaults", "auto", "noauto", "nofail", "_netdev", "rw")
+# A network filesystem's line may carry a password: such options never leave the node.
+SECRET_OPTION = re.compile(r"pass|cred|secret|user(name)?=", re.IGNORECASE)
+
+
+def fstab_options(fstab_text, mountpoint):
+    """The options /etc/fstab mounts mountpoint with, less those that only matter at boot; None without a line."""
+    wanted = mountpoint.rstrip("/") or "/"
+    for line in (fstab_text or "").splitlines():
+        fields = line.split()
+        if len(fields) > 3 and not line.lstrip().startswith("#") and (unescape_mountinfo(fields[1]).rstrip("/") or "/") == wanted:
+            return [o for o in fields[3].split(",") if o not in BOOT_ONLY_OPTIONS and not o.startswith(("x-systemd.", "comment="))
+                    and not SECRET_OPTION.search(o)]
+    return None
+
+
+def options_problem(name, kept, mountpoint, storage_options):
+    """Why Pacemaker would mount the adopted filesystem otherwise than the server does (kept: fstab_options'), or None."""
+    given = [o for o in str(storage_options or "").split(",") if o and o not in BOOT_ONLY_OPTIONS]
+    if kept is None or sorted(kept) == sorted(given):
+        return None
+    return ("%s: the server mounts %s with %s, the group's storage.options give %s; set storage.options: %s so that "
+            "Pacemaker mounts it as the server did, on either node" % (name, mountpoint, ",".join(kept) or "the defaults",
+                                                                   ",".join(given) or "none", ",".join(kept) or "''"))
+
+
 def _mib(value):
     """A size as an administrator reads it: whole MiB, else KiB (drbdmeta and df speak KiB too)."""
     return "%d MiB" % (value // MIB) if value % MIB == 0 else "%d KiB" % -(-value // KIB)

@@ -202,6 +202,13 @@ mount_sources:
   returned: always
   type: dict
   sample: {"/srv/services": {"source": "/dev/drbd0", "fstype": "ext4"}}
+fstab_options:
+  description:
+    - For each path of O(mounts), the options C(/etc/fstab) mounts it with, less those that only matter at boot (V(defaults),
+      V(nofail), C(x-systemd.*), ...) and any that may carry a credential; V(null) when fstab has no line for it.
+  returned: always
+  type: dict
+  sample: {"/srv/services": ["noatime", "usrquota"]}
 disks:
   description: Each path of O(disks) and what is there.
   returned: always
@@ -361,6 +368,7 @@ from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import (
     parse_dumpe2fs,
     parse_resize2fs_minimum,
     parse_vgs,
+    fstab_options,
     parse_xfs_info,
     sysfs_block,
 )
@@ -392,6 +400,7 @@ def read_state(module, node):
                         for name in params["sysctls"]),
         "mounted": mounted_paths(read_text("/proc/self/mountinfo") or "", params["mounts"]),
         "mount_sources": mount_sources(read_text("/proc/self/mountinfo") or "", params["mounts"]),
+        "fstab_options": dict((path, fstab_options(read_text("/etc/fstab"), path)) for path in params["mounts"]),
         "disks": read_disks(node, params["disks"]),
         "missing_packages": [],
         "units": {},

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import FILESYSTEMS, resource_plan
+from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import FILESYSTEMS, options_problem, resource_plan
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import resource_disk, resource_meta_disk
 from ansible_collections.twonode.ha.plugins.plugin_utils.resources_plan import boot_units
 
@@ -28,7 +28,7 @@ def adoption_plan(members, adopt_from, drbd_resources, groups, allow_shrink=Fals
     """The whole adoption, decided before any node changes: {refused, source, standby, resources, lines}.
 
     members: each node's {host, node_name, disks (node_state's disks), mount_sources, wipe (its drbd_wipe_disks),
-    managed_drbd (the DRBD resources its CIB runs)};
+    managed_drbd (the DRBD resources its CIB runs), fstab_options (node_state's)};
     adopt_from: the server with the data (inventory host or node name). resources: for each DRBD resource, what
     drbd_adopt needs on the source (name, disk, meta_disk, mountpoint, filesystem, room, shrink_to_blocks,
     grow_bytes, units) and whether it is done already.
@@ -72,6 +72,11 @@ def adoption_plan(members, adopt_from, drbd_resources, groups, allow_shrink=Fals
             "wipe": wipe, "drbd_device": "/dev/drbd%s" % minor, "mounted_from": mounted.get("source"),
             "managed": managed,
             "filesystem": resource.get("filesystem") or "ext4"})
+        if not one["done"]:
+            problem = options_problem(name, (source.get("fstab_options") or {}).get(mountpoint), mountpoint,
+                                      group["storage"].get("options"))
+            if problem:
+                one["refused"].append(problem)
         plan["refused"].extend(one["refused"])
         plan["lines"].extend(one["lines"])
         if not one["refused"]:

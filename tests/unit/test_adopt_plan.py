@@ -312,3 +312,24 @@ def test_the_pair_plan_refuses_before_anything_is_planned(fixture_text):
     # A disk the inventory names that the node does not have.
     plan = adoption_plan(members({"/dev/vdb": ext4_disk(fixture_text)}, {}), "vm1", [R0], GROUPS, True)
     assert plan["refused"] == ["r0: vm2's disk /dev/vdb is not a block device (missing)"]
+
+
+def test_pacemaker_mounts_the_filesystem_as_the_server_did(fixture_text):
+    from ansible_collections.twonode.ha.plugins.plugin_utils.adoption import adoption_plan
+    fstab = "UUID=1 / ext4 errors=remount-ro 0 1\n/dev/vdb /srv/services ext4 defaults,noatime,usrquota,nofail 0 2\n"
+    assert adopt.fstab_options(fstab, "/srv/services/") == ["noatime", "usrquota"]
+    assert adopt.fstab_options(fstab, "/srv") is None
+    # A credential never leaves the node.
+    assert adopt.fstab_options("//nas/x /srv cifs credentials=/root/c,password=s3cret,uid=33 0 0\n", "/srv") == ["uid=33"]
+    pair = members({"/dev/vdb": ext4_disk(fixture_text)}, {"/dev/vdb": blank_disk()})
+    pair[0]["fstab_options"] = {"/srv/services": adopt.fstab_options(fstab, "/srv/services")}
+    plan = adoption_plan(pair, "vm1", [R0], GROUPS, True)
+    assert plan["refused"] == ["r0: the server mounts /srv/services with noatime,usrquota, the group's storage.options give "
+                               "none; set storage.options: noatime,usrquota so that Pacemaker mounts it as the server did, "
+                               "on either node"]
+    groups = [dict(GROUPS[0], storage=dict(GROUPS[0]["storage"], options="usrquota,noatime"))]
+    assert adoption_plan(pair, "vm1", [R0], groups, True)["refused"] == []
+    # Only boot options (or no line at all): nothing to carry over.
+    pair[0]["fstab_options"] = {"/srv/services": adopt.fstab_options(fstab.replace("defaults,noatime,usrquota,nofail", "defaults"),
+                                                                      "/srv/services")}
+    assert adoption_plan(pair, "vm1", [R0], GROUPS, True)["refused"] == []
