@@ -140,9 +140,9 @@ def options_problem(name, kept, mountpoint, storage_options):
     given = [o for o in str(storage_options or "").split(",") if o and o not in BOOT_ONLY_OPTIONS]
     if kept is None or sorted(kept) == sorted(given):
         return None
+    words = (name, mountpoint, ",".join(kept) or "the defaults", ",".join(given) or "none", ",".join(kept) or "''")
     return ("%s: the server mounts %s with %s, the group's storage.options give %s; set storage.options: %s so that "
-            "Pacemaker mounts it as the server did, on either node" % (name, mountpoint, ",".join(kept) or "the defaults",
-                                                                   ",".join(given) or "none", ",".join(kept) or "''"))
+            "Pacemaker mounts it as the server did, on either node" % words)
 
 
 def _mib(value):
@@ -281,10 +281,9 @@ def resource_plan(request):
             plan["lines"].append("%s: the switch on %s stopped after DRBD's metadata was made; it goes on: DRBD up, "
                                  "primary, %s mounted from %s, the services started" % (name, source, mountpoint, request.get("drbd_device")))
         elif source_metadata:
+            also = " and %s's disk has DRBD metadata too" % standby if standby_signature == "drbd" else ""
             refused.append("%s: %s already holds DRBD metadata but %s is not mounted from %s%s; bring the resource up by hand "
-                           "(the README's adoption section)" % (name, disk["path"], mountpoint, request.get("drbd_device"),
-                                                                 " and %s's disk has DRBD metadata too" % standby
-                                                                 if standby_signature == "drbd" else ""))
+                           "(the README's adoption section)" % (name, disk["path"], mountpoint, request.get("drbd_device"), also))
         else:
             where = ", ".join(disk.get("mountpoints", [])) or "nowhere"
             refused.append("%s: %s on %s is not the data filesystem mounted at %s (it is mounted %s, %s); the group's "
@@ -357,8 +356,6 @@ def sysfs_block(sys_dir):
 
     size in bytes (sysfs counts 512-byte sectors whatever the device's block size); holders: what sits on it
     (device mapper, md); partitions: its partitions' names; lvm: {vg, lv} when it is a logical volume."""
-    import os
-
     def text(name):
         try:
             with open(os.path.join(sys_dir, name)) as handle:

@@ -46,7 +46,7 @@ options:
     type: path
     required: true
   filesystem:
-    description: The filesystem on O(disk) (for mounting it by type: once DRBD's metadata is on a disk, C(blkid) calls it C(drbd)).
+    description: The filesystem on O(disk), which is mounted by its type (once DRBD's metadata is on a disk, C(blkid) calls it C(drbd)).
     type: str
     choices: [ext4, xfs]
     default: ext4

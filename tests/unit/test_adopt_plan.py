@@ -330,6 +330,6 @@ def test_pacemaker_mounts_the_filesystem_as_the_server_did(fixture_text):
     groups = [dict(GROUPS[0], storage=dict(GROUPS[0]["storage"], options="usrquota,noatime"))]
     assert adoption_plan(pair, "vm1", [R0], groups, True)["refused"] == []
     # Only boot options (or no line at all): nothing to carry over.
-    pair[0]["fstab_options"] = {"/srv/services": adopt.fstab_options(fstab.replace("defaults,noatime,usrquota,nofail", "defaults"),
-                                                                      "/srv/services")}
+    plain = fstab.replace("defaults,noatime,usrquota,nofail", "defaults")
+    pair[0]["fstab_options"] = {"/srv/services": adopt.fstab_options(plain, "/srv/services")}
     assert adoption_plan(pair, "vm1", [R0], GROUPS, True)["refused"] == []

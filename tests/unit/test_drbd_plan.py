@@ -48,8 +48,8 @@ def test_bad_resources_are_named(change, words):
 
 
 def test_external_metadata_is_a_disk_of_its_own_on_each_node():
-    assert resource_errors([dict(R0, meta_disk="/dev/vdd"), dict(R0, name="r1", minor=1, port=7790, disk="/dev/vdc",
-                                                                  meta_disk={"vm1": "/dev/vde", "vm2": "internal"})], NODES) == []
+    r1 = dict(R0, name="r1", minor=1, port=7790, disk="/dev/vdc", meta_disk={"vm1": "/dev/vde", "vm2": "internal"})
+    assert resource_errors([dict(R0, meta_disk="/dev/vdd"), r1], NODES) == []
     errors = resource_errors([dict(R0, meta_disk="/dev/vdd"), dict(R0, name="r1", minor=1, port=7790, disk="/dev/vdd")], NODES)
     assert errors == ["DRBD resource 'r0': meta_disk /dev/vdd on node vm1 is also used by 'r1' (one external metadata disk "
                       "per resource)", "DRBD resource 'r0': meta_disk /dev/vdd on node vm2 is also used by 'r1' (one external "
