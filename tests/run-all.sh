@@ -80,7 +80,7 @@ molecule_timed() {
 # --full adds the container tests CI leaves out (TWONODE_VERIFY=full: remove.yml and the rebuild after it).
 TWONODE_DEBIAN=trixie TWONODE_VERIFY=$($full && echo full) stage "molecule (container bed, Debian 13)" molecule_timed default
 # Debian 12 runs the release-dependent checks; input checks, the lock and the drills ran on 13.
-TWONODE_DEBIAN=bookworm TWONODE_VERIFY=core stage "molecule (container bed, Debian 12)" molecule_timed default
+TWONODE_DEBIAN=bookworm TWONODE_VERIFY=core$($full && echo ,full) stage "molecule (container bed, Debian 12)" molecule_timed default
 $full || TWONODE_DEBIAN=trixie stage "molecule (VM bed, DRBD, Debian 13)" molecule_timed vms
 # The VM scenario with its idempotence step (CI's sequence leaves it out, see molecule/vms/molecule.yml).
 vms_full() {
