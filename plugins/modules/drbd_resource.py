@@ -252,13 +252,19 @@ def bring_up(module, drbd):
     if meta and not os.path.exists(meta):
         module.fail_json(msg="metadata disk %s does not exist on this node. Nothing was changed." % meta)
     meta_found = drbd.blkid(meta, "blkid could not read %s: {said}. Nothing was changed." % meta)[1] if meta else {}
-    probe_rc, probe_out, probe_err = node.run(["drbdadm", "dstate", drbd.name])
-    try:
-        # With external metadata, blkid finds DRBD's signature on the metadata disk, not on the data disk.
-        present = metadata_present(probe_rc, probe_out + probe_err, before["disk"] not in (None, "Diskless"),
-                                   meta_found if meta else found)
-    except ValueError as exc:
-        module.fail_json(msg="%s: %s. Nothing was changed." % (p["disk"], exc))
+    probe_rc, probe_out, probe_err = node.run(["drbdadm", "dstate", drbd.name], data="no\n")
+    if before["role"] is not None and before["disk"] == "Diskless":
+        # Up without a disk (a failed one detached, or a new one in its place): dstate answers for the running
+        # resource, not for the disk, so only DRBD's own signature on the disk says it has metadata. drbdmeta
+        # creates metadata for a minor that is Diskless, and adjust then attaches the disk, which resyncs from the peer.
+        present = (meta_found if meta else found).get("TYPE") == "drbd"
+    else:
+        try:
+            # With external metadata, blkid finds DRBD's signature on the metadata disk, not on the data disk.
+            present = metadata_present(probe_rc, probe_out + probe_err, before["disk"] not in (None, "Diskless"),
+                                       meta_found if meta else found)
+        except ValueError as exc:
+            module.fail_json(msg="%s: %s. Nothing was changed." % (p["disk"], exc))
     if before["role"] is None and present and drbd.managed_by_cluster():
         # Pacemaker stopped it here (standby, a stopped clone): starting it is the cluster's call.
         return dict(changed=False, metadata=metadata, adjusted=[], status=before,

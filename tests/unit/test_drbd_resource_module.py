@@ -112,7 +112,8 @@ def test_an_empty_disk_gets_metadata_and_the_resource_comes_up(drbd_node, run_mo
     result = run_module(drbd_resource, node, {"name": "r0", "disk": "/dev/vdb", "_ansible_diff": True})
     assert node.calls == [DUMP, ROLE, BLKID_DISK, DSTATE, CREATE_MD, ADJUST] + STATE
     # drbdmeta asks before it writes over anything it finds: the module answers no.
-    assert node.stdin == {CREATE_MD: ["no\n"]}
+    # and to drbdmeta's question before it opens a disk in use, on the probe.
+    assert node.stdin == {CREATE_MD: ["no\n"], DSTATE: ["no\n"]}
     assert result["changed"] is True and not result.get("failed")
     assert (result["metadata"], result["adjusted"]) == ("created", ["drbdadm up r0"])
     assert result["reason"] == "metadata created; configuration applied"
@@ -178,7 +179,7 @@ def test_data_drbdmeta_finds_where_the_metadata_goes_is_refused(drbd_node, run_m
     assert result["msg"] == ("/dev/vdb holds data where DRBD keeps its metadata (drbdmeta found some at the end of the disk). "
                              "Refusing to overwrite it. If the data is expendable, add /dev/vdb to drbd_wipe_disks. "
                              "Nothing was changed.")
-    assert node.calls == [DUMP, ROLE, BLKID_DISK, DSTATE, CREATE_MD] and node.stdin == {CREATE_MD: ["no\n"]}
+    assert node.calls == [DUMP, ROLE, BLKID_DISK, DSTATE, CREATE_MD] and node.stdin == {CREATE_MD: ["no\n"], DSTATE: ["no\n"]}
 
 
 def test_a_probe_that_cannot_tell_whether_there_is_metadata_changes_nothing(drbd_node, run_module):
@@ -440,3 +441,20 @@ def test_the_cib_tells_which_drbd_resources_the_cluster_runs(fixture_text):
     assert managed_drbd(managed_resources(fixture_text)) == ["r0"]
     assert managed_drbd(fixture_text("cib_p2_services_running.xml")) == []
     assert managed_drbd("Could not connect to the CIB") == []
+
+
+def test_a_new_disk_under_a_diskless_resource_gets_metadata_and_is_attached(drbd_node, run_module, fixture_text):
+    """A failed disk detached (on-io-error detach), a blank one in its place: dstate answers for the running resource
+    (Diskless), so only DRBD's signature on the disk counts; drbdmeta makes metadata for a Diskless minor."""
+    diskless = (0, "Secondary/Primary\n", "")
+    node = drbd_node({ROLE: diskless, BLKID_DISK: NOTHING_FOUND, DSTATE: (0, "Diskless/UpToDate\n", ""),
+                      CSTATE: (0, "Connected\n", ""), CREATE_MD: (0, "", ""), ADJUST: (0, "", "")},
+                     {"/proc/drbd": fixture_text("proc_drbd_84_healthy.txt").replace("ds:UpToDate/UpToDate", "ds:Diskless/UpToDate")})
+    result = run_module(drbd_resource, node, {"name": "r0", "disk": "/dev/vdb"})
+    assert not result.get("failed") and result["metadata"] == "created"
+    assert node.calls[:node.calls.index(CREATE_MD) + 2] == [DUMP] + STATE + [BLKID_DISK, DSTATE, CREATE_MD, ADJUST]
+    # A disk that holds data is refused there as anywhere.
+    node = drbd_node({ROLE: diskless, BLKID_DISK: (0, fixture_text("blkid_ext4.txt"), ""), DSTATE: (0, "Diskless/UpToDate\n", ""),
+                      CSTATE: (0, "Connected\n", "")}, {"/proc/drbd": fixture_text("proc_drbd_84_healthy.txt")})
+    result = run_module(drbd_resource, node, {"name": "r0", "disk": "/dev/vdb"})
+    assert result["failed"] and "holds ext4 data" in result["msg"] and CREATE_MD not in node.calls
