@@ -65,3 +65,45 @@ def request_errors(node, confirm, members, drbd_names, survivor_conf, survivor_s
                       "not a new one; start its cluster (systemctl start corosync pacemaker) or reinstall it"
                       % (name, conf_cluster_name(new_node_conf) or "?"))
     return errors
+
+
+def disk_request_errors(node, confirm, cluster_name, members, drbd_names, statuses):
+    """Why `node`'s failed DRBD disks may not be replaced now (empty: they may); the names of the resources to mend.
+
+    cluster_name: the name the pair's corosync.conf carries; members: the pair's [{host, node_name}]; drbd_names: the resources asked for (every one by default);
+    statuses: {node name: cluster_status read on that node}. A resource whose disk failed on `node` runs Diskless there
+    and UpToDate on the peer; its new disk gets fresh metadata and a full resync from the peer only.
+    Returns (errors, resources to mend)."""
+    names = dict((m["host"], m["node_name"]) for m in members)
+    by_name = dict((m["node_name"], m["host"]) for m in members)
+    name = names.get(node) or (node if node in by_name else None)
+    if not name:
+        return ["node=%s is not a node of this pair (%s): name the node whose disk failed" % (node or "", ", ".join(sorted(by_name)))], []
+    peer = [n for n in by_name if n != name][0] if len(by_name) == 2 else None
+    errors, mend = [], []
+    status, peer_status = statuses.get(name) or {}, statuses.get(peer) or {}
+    if str(confirm or "") != str(cluster_name or ""):
+        errors.append("confirm=%s does not name this cluster: pass -e confirm=%s to give %s's new disk the data of %s"
+                      % (confirm or "", cluster_name or "CLUSTER", name, peer))
+    if not status.get("stack_running"):
+        errors.append("the cluster does not run on %s: a failed disk is replaced while the node runs (Diskless); for a node "
+                      "that is gone, see replace.yml" % name)
+        return errors, []
+    mine = dict((v.get("name"), v) for v in status.get("drbd") or [])
+    theirs = dict((v.get("name"), v) for v in peer_status.get("drbd") or [])
+    for resource in drbd_names:
+        here, there = mine.get(resource), theirs.get(resource)
+        if here is None:
+            errors.append("DRBD %s does not run on %s" % (resource, name))
+        elif here.get("disk") != "Diskless":
+            if here.get("disk") != "UpToDate" or len(drbd_names) == 1:
+                errors.append("DRBD %s on %s has its disk (%s): nothing to replace%s" % (
+                    resource, name, here.get("disk"), "" if here.get("disk") == "UpToDate" else "; wait for its resync"))
+        elif there is None or there.get("disk") != "UpToDate" or there.get("connection") != "Connected":
+            errors.append("DRBD %s: %s's copy is %s (%s), not an UpToDate copy connected to %s; the new disk could get no "
+                          "good data" % (resource, peer, (there or {}).get("disk"), (there or {}).get("connection"), name))
+        else:
+            mend.append(resource)
+    if not errors and not mend:
+        errors.append("no DRBD resource runs Diskless on %s: no disk to replace" % name)
+    return errors, mend

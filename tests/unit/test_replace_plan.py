@@ -70,3 +70,38 @@ def test_a_survivor_without_its_cluster_cannot_take_a_node_in(fixture_text):
         "the cluster does not run on vm2: the survivor must serve while vm1 is replaced"]
     assert request_errors("vm1", "vmbed", MEMBERS, ["r0"], CONF, survivor(fixture_text, quorate=False), None) == [
         "vm2 is not quorate: it cannot take vm1 back in (start it as the only node first)"]
+
+
+def _vol(name, disk, connection="Connected"):
+    return {"name": name, "disk": disk, "connection": connection}
+
+
+def test_a_failed_disk_is_replaced_only_from_an_up_to_date_peer():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.replace_plan import disk_request_errors
+    pair = [{"host": "vm1", "node_name": "vm1"}, {"host": "vm2", "node_name": "vm2"}]
+    up = {"stack_running": True}
+    statuses = {"vm1": dict(up, drbd=[_vol("r0", "Diskless"), _vol("r1", "UpToDate")]),
+                "vm2": dict(up, drbd=[_vol("r0", "UpToDate"), _vol("r1", "UpToDate")])}
+    assert disk_request_errors("vm1", "vmbed", "vmbed", pair, ["r0", "r1"], statuses) == ([], ["r0"])
+    errors, mend = disk_request_errors("vm1", "shop", "vmbed", pair, ["r0", "r1"], statuses)
+    assert errors == ["confirm=shop does not name this cluster: pass -e confirm=vmbed to give vm1's new disk the data of vm2"]
+    # Named alone, a resource with its disk is nothing to replace.
+    assert disk_request_errors("vm1", "vmbed", "vmbed", pair, ["r1"], statuses)[0] == ["DRBD r1 on vm1 has its disk (UpToDate): nothing to replace"]
+    # The peer must hold a good copy, connected.
+    statuses["vm2"]["drbd"][0] = _vol("r0", "UpToDate", "StandAlone")
+    assert disk_request_errors("vm1", "vmbed", "vmbed", pair, ["r0"], statuses)[0] == [
+        "DRBD r0: vm2's copy is UpToDate (StandAlone), not an UpToDate copy connected to vm1; the new disk could get no good data"]
+    assert disk_request_errors("vm3", "vmbed", "vmbed", pair, ["r0"], statuses)[0] == [
+        "node=vm3 is not a node of this pair (vm1, vm2): name the node whose disk failed"]
+    healthy = {"vm1": dict(up, drbd=[_vol("r0", "UpToDate")]), "vm2": dict(up, drbd=[_vol("r0", "UpToDate")])}
+    assert disk_request_errors("vm1", "vmbed", "vmbed", pair, ["r0"], healthy)[0] == ["DRBD r0 on vm1 has its disk (UpToDate): nothing to replace"]
+
+
+def test_the_replace_disk_filter_reads_the_name_from_corosync_conf():
+    from ansible_collections.twonode.ha.plugins.filter.remove import replace_disk_plan
+    conf = "totem {\n    version: 2\n    cluster_name: vmbed\n}\n"
+    up = {"stack_running": True}
+    members = [{"host": "vm1", "node_name": "vm1", "conf": conf, "status": dict(up, drbd=[_vol("r0", "Diskless")])},
+               {"host": "vm2", "node_name": "vm2", "conf": None, "status": dict(up, drbd=[_vol("r0", "UpToDate")])}]
+    assert replace_disk_plan("vm1", "vmbed", members, ["r0"]) == {"errors": [], "mend": ["r0"]}
+    assert replace_disk_plan("vm1", "other", members, ["r0"])["errors"][0].startswith("confirm=other does not name this cluster")
