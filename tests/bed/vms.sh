@@ -7,6 +7,10 @@
 #   vms.sh kill N   pull the plug on VM N (SIGKILL of its qemu); `up` boots it again
 #   vms.sh rebuild N  pull the plug on VM N and destroy its disks: `up` boots a new server from the image
 #                   (packages installed, no cluster configuration, blank data disks), as replace.yml expects
+#   vms.sh fail-disk N  VM N's data disk fails: qemu drops the drive under it, so every read and write of it
+#                   returns an I/O error (the guest still sees the device, as with a dead disk)
+#   vms.sh add-disk N   hot-plug a blank data disk of the same size into the running VM N (the guest's next
+#                   free virtio disk, /dev/vde after vda-vdd); it replaces the failed one until the VM is rebuilt
 #
 # Each VM: a user-mode NIC for SSH from the host only (127.0.0.1:222N) and the way to an arbitrator
 # (10.0.2.100:5403, forwarded to the container bed's, see ARBITER_ADDR), a point-to-point link for
@@ -134,15 +138,41 @@ cmd_rebuild() {
   index_of "$node" >/dev/null || { echo "usage: $0 rebuild ${NODES[*]// /|}" >&2; exit 2; }
   if pid_alive "$STATE/$node.pid"; then kill -KILL "$(cat "$STATE/$node.pid")"; fi
   sleep 1
-  rm -f "$STATE/$node.qcow2" "$STATE/$node-data.raw" "$STATE/$node-spare.raw" "$STATE/$node.pid"
+  rm -f "$STATE/$node.qcow2" "$STATE/$node-data.raw" "$STATE/$node-data2.raw" "$STATE/$node-spare.raw" "$STATE/$node.pid"
   log "$node: power cut, its disks destroyed; 'up' boots a new $node from the image with blank disks"
+}
+
+monitor() {
+  # qemu's human monitor on the VM's socket: one command, its answer.
+  printf '%s\n' "$2" | socat - "UNIX-CONNECT:$STATE/$1.monitor" | tr -d '\r' | grep -v '^(qemu)\|^QEMU' || true
+}
+
+cmd_fail_disk() {
+  local node=${1:-}
+  index_of "$node" >/dev/null || { echo "usage: $0 fail-disk ${NODES[*]// /|}" >&2; exit 2; }
+  pid_alive "$STATE/$node.pid" || { log "$node is not running"; return 1; }
+  monitor "$node" "drive_del data"
+  log "$node: its data disk fails (every I/O on it returns an error)"
+}
+
+cmd_add_disk() {
+  local node=${1:-}
+  index_of "$node" >/dev/null || { echo "usage: $0 add-disk ${NODES[*]// /|}" >&2; exit 2; }
+  pid_alive "$STATE/$node.pid" || { log "$node is not running"; return 1; }
+  rm -f "$STATE/$node-data2.raw"
+  truncate -s "$DATA_SIZE" "$STATE/$node-data2.raw"
+  monitor "$node" "drive_add 0 if=none,id=data2,file=$STATE/$node-data2.raw,format=raw,cache=none"
+  monitor "$node" "device_add virtio-blk-pci,drive=data2,id=data2,addr=0xa"
+  log "$node: a blank $DATA_SIZE disk plugged in (the next free virtio disk in the guest)"
 }
 
 case "${1:-}" in
   up) cmd_up ;;
+  fail-disk) cmd_fail_disk "${2:-}" ;;
+  add-disk) cmd_add_disk "${2:-}" ;;
   kill) cmd_kill "${2:-}" ;;
   rebuild) cmd_rebuild "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status|kill NODE|rebuild NODE" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|kill NODE|rebuild NODE|fail-disk NODE|add-disk NODE" >&2; exit 2 ;;
 esac
