@@ -141,6 +141,7 @@ FSTAB_MARK = "# twonode.ha adopt.yml: the DRBD device is mounted here by Pacemak
 # drbdadm's reads of a resource that is down go to drbdmeta, which asks before it opens a disk in use (mounted):
 # the answer is no, and the read says nothing.
 NO = "no\n"
+UMOUNT_TRIES = 3
 
 
 def fstab_lines(text, mountpoint):
@@ -257,7 +258,12 @@ class Switch(object):
                     started = time.time()
                     self.units("stop")
                 elif step == "umount":
-                    rc, out, err = node.run(["umount", p["mountpoint"]])
+                    # A process that had a file open (a cron job, a shell) may let go a moment later.
+                    for attempt in range(UMOUNT_TRIES):
+                        rc, out, err = node.run(["umount", p["mountpoint"]])
+                        if rc == 0 or attempt == UMOUNT_TRIES - 1:
+                            break
+                        time.sleep(1)
                     if rc != 0:
                         dummy, users, more = node.run(["fuser", "-vm", p["mountpoint"]])
                         raise CommandFailed("umount %s: %s; still using it: %s" % (

@@ -156,8 +156,9 @@ def test_a_mount_that_fails_while_putting_back_leaves_the_services_stopped(serve
     assert "drbdadm down r0" in node.calls
 
 
-def test_a_busy_mountpoint_is_reported_with_its_users_and_nothing_changes(server, fake_node, run_module, fixture_text):
+def test_a_busy_mountpoint_is_reported_with_its_users_and_nothing_changes(server, fake_node, run_module, fixture_text, monkeypatch):
     fstab, mounted = server
+    monkeypatch.setattr(drbd_adopt.time, "sleep", lambda seconds: None)
     node = fake_node(answers(mounted, fixture_text, **{
         "umount /srv/services": (32, "", "umount: /srv/services: target is busy.\n"),
         "fuser -vm /srv/services": (0, "", "/srv/services: root 812 ..c.. bash\n")}))
@@ -165,7 +166,23 @@ def test_a_busy_mountpoint_is_reported_with_its_users_and_nothing_changes(server
     assert result["failed"] and result["step"] == "umount"
     assert "target is busy" in result["msg"] and "812 ..c.. bash" in result["msg"]
     assert node.calls[-1] == "systemctl start nginx postfix" and "drbdadm create-md r0" not in node.calls
+    assert node.calls.count("umount /srv/services") == 3
     assert fstab.read_text() == FSTAB
+
+
+def test_a_mountpoint_let_go_a_moment_later_is_unmounted(server, fake_node, run_module, fixture_text, monkeypatch):
+    fstab, mounted = server
+    monkeypatch.setattr(drbd_adopt.time, "sleep", lambda seconds: None)
+
+    def umount_second_time(args, tries=[]):
+        tries.append(1)
+        if len(tries) == 1:
+            return 32, "", "umount: /srv/services: target is busy.\n"
+        mounted["now"] = None
+        return 0, "", ""
+    node = fake_node(answers(mounted, fixture_text, **{"umount /srv/services": umount_second_time}))
+    result = run_module(drbd_adopt, node, dict(PARAMS, room="free"))
+    assert not result.get("failed") and mounted["now"] == "/dev/drbd0"
 
 
 def test_a_disk_still_held_after_the_unmount_gets_no_metadata(server, fake_node, run_module, fixture_text, monkeypatch):
