@@ -70,15 +70,16 @@ def request_errors(node, confirm, members, drbd_names, survivor_conf, survivor_s
 def disk_request_errors(node, confirm, cluster_name, members, drbd_names, statuses):
     """Why `node`'s failed DRBD disks may not be replaced now (empty: they may); the names of the resources to mend.
 
-    cluster_name: the name the pair's corosync.conf carries; members: the pair's [{host, node_name}]; drbd_names: the resources asked for (every one by default);
-    statuses: {node name: cluster_status read on that node}. A resource whose disk failed on `node` runs Diskless there
-    and UpToDate on the peer; its new disk gets fresh metadata and a full resync from the peer only.
-    Returns (errors, resources to mend)."""
+    cluster_name: the name the pair's corosync.conf carries; members: the pair's [{host, node_name}]; drbd_names: the
+    resources asked for (every one by default); statuses: {node name: cluster_status read on that node}. A resource
+    whose disk failed on `node` runs Diskless there and UpToDate on the peer; its new disk gets fresh metadata and a
+    full resync from the peer only. Returns (errors, resources to mend)."""
     names = dict((m["host"], m["node_name"]) for m in members)
     by_name = dict((m["node_name"], m["host"]) for m in members)
     name = names.get(node) or (node if node in by_name else None)
     if not name:
-        return ["node=%s is not a node of this pair (%s): name the node whose disk failed" % (node or "", ", ".join(sorted(by_name)))], []
+        known = ", ".join(sorted(by_name))
+        return ["node=%s is not a node of this pair (%s): name the node whose disk failed" % (node or "", known)], []
     peer = [n for n in by_name if n != name][0] if len(by_name) == 2 else None
     errors, mend = [], []
     status, peer_status = statuses.get(name) or {}, statuses.get(peer) or {}

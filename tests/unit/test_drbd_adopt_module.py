@@ -174,7 +174,9 @@ def test_a_mountpoint_let_go_a_moment_later_is_unmounted(server, fake_node, run_
     fstab, mounted = server
     monkeypatch.setattr(drbd_adopt.time, "sleep", lambda seconds: None)
 
-    def umount_second_time(args, tries=[]):
+    tries = []
+
+    def umount_second_time(args):
         tries.append(1)
         if len(tries) == 1:
             return 32, "", "umount: /srv/services: target is busy.\n"

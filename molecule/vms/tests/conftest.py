@@ -76,12 +76,15 @@ FULL_ONLY = ("test_a_disk_with_a_filesystem_is_refused_and_kept",
              "test_drills_with_the_arbitrator_lose_nothing",
              "test_the_arbitrator_is_removed_from_the_running_pair",
              "test_the_pair_is_taken_apart_and_the_kept_node_serves_the_data",
-             "test_a_dead_standby_is_replaced_by_a_new_server_that_gets_the_data")
+             "test_a_dead_standby_is_replaced_by_a_new_server_that_gets_the_data",
+             "test_a_running_server_is_adopted_and_its_data_mirrored")
 
 
 def pytest_collection_modifyitems(config, items):
-    # remove.yml leaves no cluster behind: its test runs after every other.
-    items.sort(key=lambda item: os.path.basename(str(item.fspath)) == "test_remove.py")
+    # remove.yml leaves no cluster behind: its test runs after every other but the adoption, which starts from the
+    # plain server it leaves.
+    last = ("test_remove.py", "test_adopt.py")
+    items.sort(key=lambda item: (last.index(os.path.basename(str(item.fspath))) + 1) if os.path.basename(str(item.fspath)) in last else 0)
     if os.environ.get("TWONODE_VERIFY") == "full":
         return
     skip = pytest.mark.skip(reason="run with tests/run-all.sh --full (TWONODE_VERIFY=full)")
