@@ -304,9 +304,12 @@ class Switch(object):
         for path in [p["disk"]] + ([p["meta_disk"]] if p["meta_disk"] else []):
             if held_open(path):
                 raise ValueError("%s is still in use after the unmount (mounted in another namespace, or open)" % path)
-        # drbdmeta refuses metadata over a filesystem's end whatever it is told. A filesystem that ends before the
-        # metadata gets one question, answered yes; an external metadata disk must give it nothing to ask about.
-        rc, out, err = node.run(["drbdadm", "create-md", p["name"]], data=NO if p["meta_disk"] else "yes\n")
+        # drbdmeta refuses metadata over a filesystem's end whatever it is told (exit 40, --force or not). For a
+        # filesystem that ends before the metadata it asks to be sure, and takes no answer from a stdin that is not a
+        # terminal: --force gives it, after the checks above (the disk held by nothing, the plan's sizes). An
+        # external metadata disk must give it nothing to ask about: any question there is a refusal.
+        force = [] if p["meta_disk"] else ["--force"]
+        rc, out, err = node.run(["drbdadm", "create-md"] + force + [p["name"]], data=NO)
         if rc != 0 or "successfully created" not in out + err:
             raise CommandFailed("drbdadm create-md %s refused (rc %d): %s" % (p["name"], rc, (out + err).strip()),
                                 ["drbdadm", "create-md"], rc, out, err)

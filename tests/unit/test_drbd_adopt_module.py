@@ -42,7 +42,8 @@ def answers(mounted, fixture_text, **override):
         "systemctl stop nginx postfix": (0, "", ""),
         "umount /srv/services": umount,
         "systemctl daemon-reload": (0, "", ""),
-        "drbdadm create-md r0": (0, fixture_text("drbdmeta_v08_create_md_fs_shrunk_fits.txt"), ""),
+        "drbdadm create-md --force r0": (0, fixture_text("drbdmeta_v08_create_md_fs_shrunk_fits.txt"), ""),
+        "drbdadm create-md r0": (0, "New drbd meta data block successfully created.\n", ""),
         "drbdadm up r0": (0, "", ""),
         "drbdadm primary --force r0": (0, "", ""),
         "blockdev --getsize64 /dev/drbd0": (0, "536817664\n", ""),
@@ -69,11 +70,12 @@ def test_the_switch_stops_moves_the_mount_to_drbd_and_starts_again(server, fake_
     assert result["changed"] and result["steps"] == ["stop", "umount", "fstab", "create-md", "up", "primary-force", "mount",
                                                      "disable", "start"]
     assert node.calls == READS + ["systemctl stop nginx postfix", "umount /srv/services", "systemctl daemon-reload",
-                                  "drbdadm create-md r0", "drbdadm up r0", "drbdadm primary --force r0",
+                                  "drbdadm create-md --force r0", "drbdadm up r0", "drbdadm primary --force r0",
                                   "blockdev --getsize64 /dev/drbd0", "dumpe2fs -h /dev/drbd0", "mount -t ext4 /dev/drbd0 /srv/services",
                                   "systemctl disable --quiet nginx postfix", "systemctl start nginx postfix"]
-    # Internal metadata: drbdmeta's one question (the filesystem ends before the metadata) answered yes.
-    assert node.stdin["drbdadm create-md r0"] == ["yes\n"]
+    # Internal metadata: drbdmeta's question (the filesystem ends before the metadata) takes no answer from a stdin
+    # that is no terminal ("stdin not a TTY, not waiting for confirmation", seen on the VM bed): --force gives it.
+    assert "drbdadm create-md r0" not in node.calls
     # The reads of a resource that is down answer drbdmeta's question about a disk in use with no.
     assert node.stdin["drbdadm dstate r0"] == ["no\n"]
     assert mounted["now"] == "/dev/drbd0"
@@ -102,7 +104,7 @@ def test_check_mode_tells_the_steps_and_runs_only_reads(server, fake_node, run_m
 def test_drbdmeta_refusing_puts_the_server_back(server, fake_node, run_module, fixture_text):
     fstab, mounted = server
     refused = (40, fixture_text("drbdmeta_v08_create_md_refused_fs_too_big.txt"), "")
-    node = fake_node(answers(mounted, fixture_text, **{"drbdadm create-md r0": refused}))
+    node = fake_node(answers(mounted, fixture_text, **{"drbdadm create-md --force r0": refused}))
     result = run_module(drbd_adopt, node, dict(PARAMS, room="free"))
     assert result["failed"] and result["step"] == "create-md"
     assert result["msg"].startswith("The switch stopped at create-md: drbdadm create-md r0 refused (rc 40): ")
@@ -165,7 +167,7 @@ def test_a_busy_mountpoint_is_reported_with_its_users_and_nothing_changes(server
     result = run_module(drbd_adopt, node, PARAMS)
     assert result["failed"] and result["step"] == "umount"
     assert "target is busy" in result["msg"] and "812 ..c.. bash" in result["msg"]
-    assert node.calls[-1] == "systemctl start nginx postfix" and "drbdadm create-md r0" not in node.calls
+    assert node.calls[-1] == "systemctl start nginx postfix" and "drbdadm create-md --force r0" not in node.calls
     assert node.calls.count("umount /srv/services") == 3
     assert fstab.read_text() == FSTAB
 
@@ -193,7 +195,7 @@ def test_a_disk_still_held_after_the_unmount_gets_no_metadata(server, fake_node,
     node = fake_node(answers(mounted, fixture_text))
     result = run_module(drbd_adopt, node, dict(PARAMS, room="free"))
     assert result["failed"] and "/dev/vdb is still in use after the unmount" in result["msg"]
-    assert "drbdadm create-md r0" not in node.calls and mounted["now"] == "/dev/vdb"
+    assert "drbdadm create-md --force r0" not in node.calls and mounted["now"] == "/dev/vdb"
 
 
 def test_an_adopted_server_is_left_alone_and_a_cut_short_switch_goes_on(server, fake_node, run_module, fixture_text):
@@ -228,3 +230,14 @@ def test_a_secondary_connected_to_a_primary_is_no_switch_to_finish(server, fake_
     result = run_module(drbd_adopt, node, dict(PARAMS, room="resume"))
     assert result["failed"] and "the standby took part already" in result["msg"]
     assert node.calls == READS[:3] + ["drbdadm cstate r0"] + READS[3:]
+
+
+def test_drbdmeta_asking_about_an_external_metadata_disk_is_a_refusal(server, fake_node, run_module, fixture_text):
+    """Without --force drbdmeta answers its own question no when stdin is not a terminal (captured on the VM bed):
+    on an external metadata disk any question means something is there, and the server is put back."""
+    fstab, mounted = server
+    asked = (1, fixture_text("drbdmeta_v08_create_md_stdin_not_tty.txt"), "")
+    node = fake_node(answers(mounted, fixture_text, **{"blkid -p -o export /dev/vdd": (2, "", ""), "drbdadm create-md r0": asked}))
+    result = run_module(drbd_adopt, node, dict(PARAMS, meta_disk="/dev/vdd"))
+    assert result["failed"] and result["step"] == "create-md" and "stdin not a TTY" in result["msg"]
+    assert mounted["now"] == "/dev/vdb" and "drbdadm up r0" not in node.calls
