@@ -384,16 +384,16 @@ def switch_steps(room, mounted_from, disk, drbd_device, has_metadata, role, loca
     current UUID). room "resume" carries the controller's word that the standby never took part (no DRBD signature
     on its disks, no cluster running the resource): this node's copy is then the only one, and a disk DRBD calls
     Consistent or Outdated after a reboot may be forced primary. Returns the steps in order, from grow, stop,
-    umount, fstab, fsck, shrink, create-md, up, primary, primary-force, mount, disable, start; raises ValueError
+    umount, fstab, fsck, shrink, create-md, up, primary, primary-force, mount, start, disable; raises ValueError
     where going on could lose data.
     """
     if mounted_from == drbd_device:
-        return ["fstab", "disable", "start"]
+        return ["fstab", "start", "disable"]
     if mounted_from == disk and not has_metadata:
         steps = ["grow"] if room == "grow" else []
         steps += ["stop", "umount", "fstab"]
         steps += ["fsck", "shrink"] if room == "shrink" else []
-        return steps + ["create-md", "up", "primary-force", "mount", "disable", "start"]
+        return steps + ["create-md", "up", "primary-force", "mount", "start", "disable"]
     if mounted_from == disk:
         raise ValueError("%s is mounted and carries DRBD metadata from a switch that did not finish; if no cluster "
                          "runs it, remove that metadata (drbdadm -- --force wipe-md RESOURCE leaves the filesystem as it "
@@ -418,4 +418,4 @@ def switch_steps(room, mounted_from, disk, drbd_device, has_metadata, role, loca
         else:
             raise ValueError("%s's disk is %s: it may not hold the newest data, so it is not made primary here; see the "
                              "README's adoption section to finish by hand" % (disk, local_disk or "unknown"))
-    return steps + ["mount", "fstab", "disable", "start"]
+    return steps + ["mount", "fstab", "start", "disable"]

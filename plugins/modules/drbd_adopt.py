@@ -109,11 +109,11 @@ EXAMPLES = r"""
 RETURN = r"""
 steps:
   description: The steps taken (or that would be), in order, from V(grow), V(stop), V(umount), V(fstab), V(fsck),
-    V(shrink), V(create-md), V(up), V(primary), V(primary-force), V(mount), V(disable), V(start).
+    V(shrink), V(create-md), V(up), V(primary), V(primary-force), V(mount), V(start), V(disable).
   returned: always
   type: list
   elements: str
-  sample: [stop, umount, fstab, create-md, up, primary-force, mount, disable, start]
+  sample: [stop, umount, fstab, create-md, up, primary-force, mount, start, disable]
 downtime_seconds:
   description: Seconds from the services' stop to their start again; V(null) when they were not stopped.
   returned: always
@@ -248,7 +248,7 @@ class Switch(object):
 
     def run(self, steps, device):
         p, node = self.p, self.node
-        started = None
+        started = ended = None
         for step in steps:
             try:
                 if step == "grow":
@@ -287,17 +287,21 @@ class Switch(object):
                 elif step == "mount":
                     node.must(["mount", "-t", p["filesystem"], device, p["mountpoint"]])
                 elif step == "disable":
-                    # Pacemaker starts them from now on, where the data is; a boot must not start them on an empty mountpoint.
+                    # After the start, out of the downtime: systemd forgets the mount units of the lines commented
+                    # out, and the services no longer start at boot (Pacemaker starts them where the data is).
+                    if self.fstab_before is not None:
+                        node.must(["systemctl", "daemon-reload"])
                     if p["units"]:
                         node.must(["systemctl", "disable", "--quiet"] + p["units"])
                 elif step == "start":
                     self.units("start")
+                    ended = time.time()
             except (CommandFailed, ValueError, OSError) as exc:
-                if step in ("disable", "start") or (step == "fstab" and mounted_at(p["mountpoint"]) == device):
+                if step in ("start", "disable") or (step == "fstab" and mounted_at(p["mountpoint"]) == device):
                     self.module.fail_json(msg="%s now serves %s from %s, but %s failed: %s" % (
                         p["mountpoint"], p["name"], device, step, exc), step=step)
                 self.fail_back(step, exc)
-        return round(time.time() - started, 1) if started else None
+        return round((ended or time.time()) - started, 1) if started else None
 
     def create_metadata(self):
         p, node = self.p, self.node
@@ -324,20 +328,22 @@ class Switch(object):
             if size < needed:
                 raise ValueError("%s has %d bytes, less than the %d the ext4 on it takes" % (device, size, needed))
 
-    def write_fstab(self, text):
+    def write_fstab(self, text, reload=True):
         temp = FSTAB + ".twonode-adopt"
         with open(temp, "w") as handle:
             handle.write(text)
         self.module.atomic_move(temp, FSTAB)
         # systemd made mount units of the old lines; it forgets them only when told.
-        self.node.run(["systemctl", "daemon-reload"])
+        if reload:
+            self.node.run(["systemctl", "daemon-reload"])
 
     def comment_out_fstab(self):
         with open(FSTAB) as handle:
             text = handle.read()
         if fstab_lines(text, self.p["mountpoint"]):
             self.fstab_before = text
-            self.write_fstab(fstab_without(text, self.p["mountpoint"]))
+            # systemd is told in the disable step, after the services run again: a boot reads the file itself.
+            self.write_fstab(fstab_without(text, self.p["mountpoint"]), reload=False)
 
 
 def same_device(path, other):

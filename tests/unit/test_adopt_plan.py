@@ -207,19 +207,19 @@ def test_the_standby_size_asked_for_is_the_least_that_fits():
 def test_the_switch_takes_every_step_once_and_resumes_where_it_stopped():
     steps = adopt.switch_steps("shrink", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)
     # fstab right after the unmount: from then on a boot never mounts the raw disk.
-    assert steps == ["stop", "umount", "fstab", "fsck", "shrink", "create-md", "up", "primary-force", "mount", "disable", "start"]
+    assert steps == ["stop", "umount", "fstab", "fsck", "shrink", "create-md", "up", "primary-force", "mount", "start", "disable"]
     assert adopt.switch_steps("grow", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)[:3] == ["grow", "stop", "umount"]
     assert adopt.switch_steps("external", "/dev/vdb", "/dev/vdb", "/dev/drbd0", False, None, None, False)[:4] == [
         "stop", "umount", "fstab", "create-md"]
     # Cut short after the metadata was made: up, forced primary only on metadata never used, mount.
     assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, None, "UpToDate", False) == [
-        "up", "primary", "mount", "fstab", "disable", "start"]
+        "up", "primary", "mount", "fstab", "start", "disable"]
     assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Secondary/Unknown", "Inconsistent", True,
-                              "WFConnection") == ["primary-force", "mount", "fstab", "disable", "start"]
+                              "WFConnection") == ["primary-force", "mount", "fstab", "start", "disable"]
     assert adopt.switch_steps("free", None, "/dev/vdb", "/dev/drbd0", True, "Primary/Unknown", "UpToDate", False,
-                              "WFConnection") == ["mount", "fstab", "disable", "start"]
+                              "WFConnection") == ["mount", "fstab", "start", "disable"]
     assert adopt.switch_steps("free", "/dev/drbd0", "/dev/vdb", "/dev/drbd0", True, "Primary/Secondary", "UpToDate", False,
-                              "Connected") == ["fstab", "disable", "start"]
+                              "Connected") == ["fstab", "start", "disable"]
     # After a reboot DRBD calls the forced primary's disk Consistent: only the controller's word that the
     # standby never took part (room resume) lets it be forced again.
     assert adopt.switch_steps("resume", None, "/dev/vdb", "/dev/drbd0", True, None, "Consistent", False)[:2] == ["up", "primary-force"]

@@ -68,11 +68,12 @@ def test_the_switch_stops_moves_the_mount_to_drbd_and_starts_again(server, fake_
     node = fake_node(answers(mounted, fixture_text))
     result = run_module(drbd_adopt, node, dict(PARAMS, room="free"))
     assert result["changed"] and result["steps"] == ["stop", "umount", "fstab", "create-md", "up", "primary-force", "mount",
-                                                     "disable", "start"]
-    assert node.calls == READS + ["systemctl stop nginx postfix", "umount /srv/services", "systemctl daemon-reload",
+                                                     "start", "disable"]
+    # systemd is told of the new fstab and the services' boot start goes after they run again: out of the downtime.
+    assert node.calls == READS + ["systemctl stop nginx postfix", "umount /srv/services",
                                   "drbdadm create-md --force r0", "drbdadm up r0", "drbdadm primary --force r0",
                                   "blockdev --getsize64 /dev/drbd0", "dumpe2fs -h /dev/drbd0", "mount -t ext4 /dev/drbd0 /srv/services",
-                                  "systemctl disable --quiet nginx postfix", "systemctl start nginx postfix"]
+                                  "systemctl start nginx postfix", "systemctl daemon-reload", "systemctl disable --quiet nginx postfix"]
     # Internal metadata: drbdmeta's question (the filesystem ends before the metadata) takes no answer from a stdin
     # that is no terminal ("stdin not a TTY, not waiting for confirmation", seen on the VM bed): --force gives it.
     assert "drbdadm create-md r0" not in node.calls
@@ -97,7 +98,7 @@ def test_check_mode_tells_the_steps_and_runs_only_reads(server, fake_node, run_m
     fstab, mounted = server
     node = fake_node(answers(mounted, fixture_text))
     result = run_module(drbd_adopt, node, dict(PARAMS, room="shrink", shrink_to_blocks=131059, _ansible_check_mode=True))
-    assert result["steps"] == ["stop", "umount", "fstab", "fsck", "shrink", "create-md", "up", "primary-force", "mount", "disable", "start"]
+    assert result["steps"] == ["stop", "umount", "fstab", "fsck", "shrink", "create-md", "up", "primary-force", "mount", "start", "disable"]
     assert node.calls == READS and fstab.read_text() == FSTAB and mounted["now"] == "/dev/vdb"
 
 
@@ -216,7 +217,7 @@ def test_an_adopted_server_is_left_alone_and_a_cut_short_switch_goes_on(server, 
                                             "drbdadm get-gi r0": (0, FRESH_GI, "")})
     node = fake_node(cut)
     result = run_module(drbd_adopt, node, dict(PARAMS, room="resume"))
-    assert result["steps"] == ["up", "primary-force", "mount", "disable", "start"]
+    assert result["steps"] == ["up", "primary-force", "mount", "start", "disable"]
     assert mounted["now"] == "/dev/drbd0"
 
 
