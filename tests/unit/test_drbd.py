@@ -96,3 +96,9 @@ def test_a_detached_disk_is_named_on_both_sides(fixture_text):
     assert drbd_problems([vol]) == [
         "DRBD r0: the peer's backing disk is detached (failed, or taken out by hand): this node holds the only copy; "
         "a new disk on the peer gets the data back from this node"]
+
+
+def test_the_first_mirror_of_an_adopted_server_reads_as_such(fixture_text):
+    # Captured on vm1 during adopt.yml, with the device's size from /sys/block/drbd0/size (1048472 sectors).
+    (vol,) = parse_proc_drbd(fixture_text("proc_drbd_84_first_mirror_adopted.txt"), {0: "r0"}, {0: 1048472 // 2})
+    assert drbd_problems([vol]) == ["DRBD r0: first mirror 18.0 % (the whole disk, to the peer), 22.5 MiB/s, about 18 s left"]
