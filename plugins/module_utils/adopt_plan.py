@@ -19,6 +19,7 @@ import json
 import os
 import re
 
+from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import describe_signature
 from ansible_collections.twonode.ha.plugins.module_utils.node_state import unescape_mountinfo
 
 SECTOR = 512
@@ -124,12 +125,19 @@ BOOT_ONLY_OPTIONS = ("defaults", "auto", "noauto", "nofail", "_netdev", "rw")
 SECRET_OPTION = re.compile(r"pass|cred|secret|user(name)?=", re.IGNORECASE)
 
 
+def fstab_lines(fstab_text, mountpoint):
+    """The lines of /etc/fstab that mount something at mountpoint (comments left out; fstab writes a space as \\040)."""
+    wanted = mountpoint.rstrip("/") or "/"
+    return [line for line in (fstab_text or "").splitlines()
+            if len(line.split()) > 1 and not line.lstrip().startswith("#")
+            and (unescape_mountinfo(line.split()[1]).rstrip("/") or "/") == wanted]
+
+
 def fstab_options(fstab_text, mountpoint):
     """The options /etc/fstab mounts mountpoint with, less those that only matter at boot; None without a line."""
-    wanted = mountpoint.rstrip("/") or "/"
-    for line in (fstab_text or "").splitlines():
+    for line in fstab_lines(fstab_text, mountpoint):
         fields = line.split()
-        if len(fields) > 3 and not line.lstrip().startswith("#") and (unescape_mountinfo(fields[1]).rstrip("/") or "/") == wanted:
+        if len(fields) > 3:
             return [o for o in fields[3].split(",") if o not in BOOT_ONLY_OPTIONS and not o.startswith(("x-systemd.", "comment="))
                     and not SECRET_OPTION.search(o)]
     return None
@@ -148,14 +156,6 @@ def options_problem(name, kept, mountpoint, storage_options):
 def _mib(value):
     """A size as an administrator reads it: whole MiB, else KiB (drbdmeta and df speak KiB too)."""
     return "%d MiB" % (value // MIB) if value % MIB == 0 else "%d KiB" % -(-value // KIB)
-
-
-def _signature_words(signature):
-    if signature.get("TYPE"):
-        return "%s data" % signature["TYPE"]
-    if signature.get("PTTYPE"):
-        return "a %s partition table" % signature["PTTYPE"]
-    return "a signature" if signature else ""
 
 
 def filesystem_bytes(disk):
@@ -237,7 +237,7 @@ def blank_disk_problem(disk, in_wipe_list, role):
                 "expendable, remove the signature on that node (wipefs -a %s) and run again" % (role, path, path))
     if signature and not in_wipe_list:
         return ("%s %s holds %s. The standby's disks must be blank: it gets its data from the server. "
-                "If that data is expendable, add %s to drbd_wipe_disks" % (role, path, _signature_words(signature), path))
+                "If that data is expendable, add %s to drbd_wipe_disks" % (role, path, describe_signature(signature), path))
     return None
 
 
@@ -289,7 +289,7 @@ def resource_plan(request):
             refused.append("%s: %s on %s is not the data filesystem mounted at %s (it is mounted %s, %s); the group's "
                            "mountpoint must be where the server has its data now"
                            % (name, disk["path"], source, mountpoint, where,
-                              disk.get("fstype") or _signature_words(disk.get("signature") or {}) or "blank"))
+                              disk.get("fstype") or describe_signature(disk.get("signature") or {}) or "blank"))
         return plan
     if disk.get("holders"):
         refused.append("%s: %s on %s is in use by %s" % (name, disk["path"], source, ", ".join(disk["holders"])))

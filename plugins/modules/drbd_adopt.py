@@ -131,9 +131,8 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import mounts, parse_dumpe2fs, switch_steps
+from ansible_collections.twonode.ha.plugins.module_utils.adopt_plan import fstab_lines, mounts, parse_dumpe2fs, switch_steps
 from ansible_collections.twonode.ha.plugins.module_utils.drbd_plan import JUST_CREATED_UUID, parse_blkid_export, parse_get_gi
-from ansible_collections.twonode.ha.plugins.module_utils.node_state import unescape_mountinfo
 from ansible_collections.twonode.ha.plugins.module_utils.pacemaker_cli import CommandFailed, run_with_node
 
 FSTAB = "/etc/fstab"
@@ -142,14 +141,6 @@ FSTAB_MARK = "# twonode.ha adopt.yml: the DRBD device is mounted here by Pacemak
 # the answer is no, and the read says nothing.
 NO = "no\n"
 UMOUNT_TRIES = 3
-
-
-def fstab_lines(text, mountpoint):
-    """The lines of fstab that mount something at mountpoint (comments left out; fstab writes a space as \\040)."""
-    wanted = mountpoint.rstrip("/") or "/"
-    return [line for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#") and len(line.split()) > 1
-            and (unescape_mountinfo(line.split()[1]).rstrip("/") or "/") == wanted]
 
 
 def fstab_without(text, mountpoint):

@@ -391,6 +391,7 @@ def read_text(path):
 
 def read_state(module, node):
     params = module.params
+    mountinfo = read_text("/proc/self/mountinfo") or ""
     result = {
         "changed": False,
         "files": dict((path, file_facts(path)) for path in params["files"]),
@@ -398,10 +399,10 @@ def read_state(module, node):
         "contents": dict((path, read_text(path)) for path in params["read"]),
         "sysctls": dict((name, _strip(read_text("/proc/sys/" + name.replace(".", "/"))))
                         for name in params["sysctls"]),
-        "mounted": mounted_paths(read_text("/proc/self/mountinfo") or "", params["mounts"]),
-        "mount_sources": mount_sources(read_text("/proc/self/mountinfo") or "", params["mounts"]),
+        "mounted": mounted_paths(mountinfo, params["mounts"]),
+        "mount_sources": mount_sources(mountinfo, params["mounts"]),
         "fstab_options": dict((path, fstab_options(read_text("/etc/fstab"), path)) for path in params["mounts"]),
-        "disks": read_disks(node, params["disks"]),
+        "disks": read_disks(node, params["disks"], mountinfo),
         "missing_packages": [],
         "units": {},
     }
@@ -445,11 +446,11 @@ def device_number(path):
     return "%d:%d" % (os.major(rdev), os.minor(rdev))
 
 
-def read_disks(node, paths):
+def read_disks(node, paths, mountinfo):
     """The facts of each block device of paths, for the adoption checks (module_utils.adopt_plan)."""
     if not paths:
         return {}
-    table = mount_table(read_text("/proc/self/mountinfo") or "")
+    table = mount_table(mountinfo)
     disks = {}
     for path in paths:
         kind = device_kind(path)
