@@ -64,7 +64,11 @@ RELEASE_INDEPENDENT = ("test_operations.py", "test_drills.py", "test_arbitrator.
 # Left to `tests/run-all.sh --full` (TWONODE_VERIFY=full on the first release), about two minutes each that CI's
 # hour cannot hold: remove.yml takes the pair apart and site.yml builds it again (the VM bed's full run takes apart
 # a pair with DRBD); firewalld instead of nftables (the firewall's planning is unit-tested, and CI opens nftables).
-FULL_ONLY = ("test_remove.py", "test_site_opens_firewalld_with_rich_rules_and_takes_out_those_no_longer_needed")
+# The takeover of another cluster's node with its pacemaker stopped (its check reads the CIB on disk, unit-tested),
+# and a fence by stonith_admin (fence_check.yml's reboot and the arbitrator's power cut fence for real in CI).
+FULL_ONLY = ("test_remove.py", "test_site_opens_firewalld_with_rich_rules_and_takes_out_those_no_longer_needed",
+             "test_a_node_of_another_cluster_is_not_taken_over_while_its_pacemaker_is_stopped",
+             "test_fencing_power_cycles_the_node_and_it_rejoins")
 # Bad inputs (test_operations.py, about 6 s a run of site.yml each) whose checks unit tests cover on their own: CI
 # keeps one of each kind of check (pair shape, addresses, fencing, a running cluster's identity, clocks, the groups).
 FULL_ONLY_BAD_INPUTS = ("malformed timeout", "fencing turned off through a property", "race delay longer than the fence timeout",
