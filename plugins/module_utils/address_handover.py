@@ -10,12 +10,14 @@ configuration names the old one, the same line names the new one (the prefix len
 
 - handover_edits: the rewritten files, or why the handover cannot be planned (the address is not in a
   file this knows, it is there more than once, it comes from DHCP, or netplan/NetworkManager hold it).
+- ipv4_addresses: which interface holds each IPv4 address now, from `ip -json -4 address show`.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 # ifupdown's "address 192.0.2.10/24" (or "address 192.0.2.10" beside "netmask"), and systemd-networkd's
@@ -39,28 +41,72 @@ def _mentions(text, address):
     return re.search(r"(?<![0-9.])%s(?![0-9])" % re.escape(address), text) is not None
 
 
+def _ipv4(text):
+    parts = str(text).split(".")
+    if len(parts) != 4 or not all(part.isdigit() and int(part) < 256 for part in parts):
+        return None
+    return sum(int(part) << (24 - 8 * index) for index, part in enumerate(parts))
+
+
+def address_pair_problem(old, new):
+    """Why old and new cannot be a handover's addresses (None when they can)."""
+    for name, value in (("address", old), ("new_address", new)):
+        if _ipv4(value) is None:
+            return "%s %r is not an IPv4 address (without a prefix length)" % (name, value)
+    if old == new:
+        return "the new address %s is the address it replaces" % new
+    return None
+
+
+def same_network(one, other, prefix):
+    shift = 32 - int(prefix)
+    return _ipv4(one) >> shift == _ipv4(other) >> shift
+
+
+def ipv4_addresses(ip_json):
+    """{address: {"interface", "prefix", "secondary"}} from `ip -json -4 address show`."""
+    try:
+        links = json.loads(ip_json or "[]")
+    except ValueError as exc:
+        raise ValueError("ip -json -4 address show did not give JSON: %s" % exc)
+    found = {}
+    for link in links:
+        for info in link.get("addr_info", []):
+            if info.get("family", "inet") == "inet" and info.get("local"):
+                found[info["local"]] = {"interface": link.get("ifname"), "prefix": int(info.get("prefixlen", 32)),
+                                        "secondary": bool(info.get("secondary"))}
+    return found
+
+
+def _named(files, address):
+    """The lines of the address files (ifupdown, networkd) that name address as the node's own."""
+    found = []
+    for path in sorted(files):
+        kind = _kind(path)
+        if kind in ("netplan", "networkmanager"):
+            continue
+        pattern = _NETWORKD if kind == "networkd" else _IFUPDOWN
+        for number, line in enumerate((files[path] or "").splitlines(), 1):
+            match = pattern.match(line)
+            if match and match.group("addr") == address:
+                found.append((path, number, match))
+    return found
+
+
 def handover_edits(files, old, new):
     """Plan the rewrite of the persistent network configuration from old to new.
 
     files: {path: text} of what the server's network configuration may live in (/etc/network/interfaces and
     interfaces.d, /etc/systemd/network/*.network, /etc/netplan/*.yaml, NetworkManager's connections).
-    Returns {"edits": {path: new text}, "where": [path:line], "problems": [why not]}: problems empty means the
-    edits are the whole handover; non-empty means nothing may be changed.
+    Returns {"edits": {path: new text}, "where": [path:line], "done": bool, "problems": [why not]}: problems empty
+    means the edits are the whole handover (none when done: the files name new and not old any more); non-empty
+    means nothing may be changed.
     """
-    found = []
-    others = []
-    for path in sorted(files):
-        text = files[path] or ""
-        kind = _kind(path)
-        if kind in ("netplan", "networkmanager"):
-            if _mentions(text, old):
-                others.append("%s (%s)" % (path, "netplan" if kind == "netplan" else "NetworkManager"))
-            continue
-        pattern = _NETWORKD if kind == "networkd" else _IFUPDOWN
-        for number, line in enumerate(text.splitlines(), 1):
-            match = pattern.match(line)
-            if match and match.group("addr") == old:
-                found.append((path, number, match))
+    found = _named(files, old)
+    if not found and len(_named(files, new)) == 1:
+        return {"edits": {}, "where": [], "done": True, "problems": []}
+    others = ["%s (%s)" % (path, "netplan" if _kind(path) == "netplan" else "NetworkManager") for path in sorted(files)
+              if _kind(path) in ("netplan", "networkmanager") and _mentions(files[path] or "", old)]
     problems = []
     if others:
         problems.append("%s is configured in %s, which this handover does not edit: give the server its new address "
@@ -79,10 +125,10 @@ def handover_edits(files, old, new):
         problems.append("the new address %s is already in the server's network files: it must be an address the server "
                         "does not use yet" % new)
     if problems:
-        return {"edits": {}, "where": [], "problems": problems}
+        return {"edits": {}, "where": [], "done": False, "problems": problems}
     path, number, match = found[0]
     lines = (files[path] or "").splitlines(True)
     line = lines[number - 1]
     ending = line[len(line.rstrip("\r\n")):]
     lines[number - 1] = "%s%s%s%s%s" % (match.group("head"), new, match.group("prefix") or "", match.group("tail") or "", ending)
-    return {"edits": {path: "".join(lines)}, "where": ["%s:%d" % (path, number)], "problems": []}
+    return {"edits": {path: "".join(lines)}, "where": ["%s:%d" % (path, number)], "done": False, "problems": []}

@@ -86,6 +86,12 @@ def member_errors(members):
         r0, r1 = _ip(member.get("ring0_addr") or ""), _ip(member.get("ring1_addr") or "")
         if r0 is not None and r1 is not None and r0.version != r1.version:
             errors.append("%s: both links must use the same IP version (%s, %s)" % (host, r0, r1))
+    # Two inventory hosts that reach one machine (an address that moved, say a virtual IP) would configure it twice.
+    names = [member.get("hostname") for member in members]
+    if len(names) == 2 and names[0] and names[0] == names[1]:
+        errors.append("%s and %s answered as the same machine (host name %s): each inventory host must reach its own "
+                      "node (check ansible_host; after adopt.yml the server's old address belongs to a group)"
+                      % (members[0]["host"], members[1]["host"], names[0]))
     return errors
 
 

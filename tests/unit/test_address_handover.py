@@ -60,3 +60,31 @@ def test_refusals_leave_nothing_to_change():
     taken = handover_edits({"/etc/network/interfaces": IFUPDOWN + "iface ens18 inet static\n address 192.0.2.21/24\n"},
                            "192.0.2.10", "192.0.2.21")
     assert taken["edits"] == {} and "already in the server's network files" in taken["problems"][-1]
+
+
+def test_a_handover_done_before_is_done():
+    done = IFUPDOWN.replace("192.0.2.10/24", "192.0.2.21/24")
+    plan = handover_edits({"/etc/network/interfaces": done}, "192.0.2.10", "192.0.2.21")
+    assert plan == {"edits": {}, "where": [], "done": True, "problems": []}
+
+
+def test_which_interface_holds_each_address(fixture_text):
+    from ansible_collections.twonode.ha.plugins.module_utils.address_handover import ipv4_addresses
+    found = ipv4_addresses(IP_JSON)
+    assert found["10.213.30.11"] == {"interface": "ens4", "prefix": 24, "secondary": False}
+    assert found["10.213.30.21"] == {"interface": "ens4", "prefix": 24, "secondary": True}
+    assert "127.0.0.1" in found and found["10.0.2.15"]["interface"] == "ens3"
+
+
+# `ip -json -4 address show` on a VM bed guest with a second address added on its service interface (ip addr add
+# 10.213.30.21/24 dev ens4), trimmed of lifetimes.
+IP_JSON = (
+    '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN",'
+    '"group":"default","txqlen":1000,"addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host","label":"lo"}]},'
+    '{"ifindex":2,"ifname":"ens3","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"fq_codel",'
+    '"operstate":"UP","group":"default","txqlen":1000,"addr_info":[{"family":"inet","local":"10.0.2.15","prefixlen":24,'
+    '"broadcast":"10.0.2.255","scope":"global","dynamic":true,"label":"ens3"}]},'
+    '{"ifindex":3,"ifname":"ens4","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"fq_codel",'
+    '"operstate":"UP","group":"default","txqlen":1000,"addr_info":[{"family":"inet","local":"10.213.30.11","prefixlen":24,'
+    '"broadcast":"10.213.30.255","scope":"global","label":"ens4"},{"family":"inet","local":"10.213.30.21","prefixlen":24,'
+    '"scope":"global","secondary":true,"label":"ens4"}]}]')

@@ -384,3 +384,13 @@ def test_both_clocks_must_be_synchronised_by_a_time_service_unless_not_required(
     # The kernel could not be asked: not taken for synchronised.
     assert time_sync_errors([dict(synced, clock={"synchronized": None, "services": ["chrony"]})])
     assert time_sync_errors([no_service, unsynced], required=False) == []
+
+
+def test_two_hosts_that_reach_one_machine_are_refused():
+    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import member_errors
+    one = {"host": "web1", "node_name": "web1", "ring0_addr": "192.0.2.11", "ring1_addr": "198.51.100.11", "hostname": "web1"}
+    two = {"host": "web2", "node_name": "web2", "ring0_addr": "192.0.2.12", "ring1_addr": "198.51.100.12", "hostname": "web1"}
+    errors = member_errors([one, two])
+    assert errors == ["web1 and web2 answered as the same machine (host name web1): each inventory host must reach its own "
+                      "node (check ansible_host; after adopt.yml the server's old address belongs to a group)"]
+    assert member_errors([one, dict(two, hostname="web2")]) == []
