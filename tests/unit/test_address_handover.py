@@ -76,8 +76,16 @@ def test_which_interface_holds_each_address(fixture_text):
     assert "127.0.0.1" in found and found["10.0.2.15"]["interface"] == "ens3"
 
 
-# `ip -json -4 address show` on a VM bed guest with a second address added on its service interface (ip addr add
-# 10.213.30.21/24 dev ens4), trimmed of lifetimes.
+def test_which_interface_holds_each_address_on_a_vm_bed_guest(fixture_text):
+    """`ip -json -4 address show` captured on vm1 (Debian 13): its service address on ens4, no secondary."""
+    from ansible_collections.twonode.ha.plugins.module_utils.address_handover import ipv4_addresses
+    found = ipv4_addresses(fixture_text("ip_json_4_address_show_vm1.json"))
+    assert found["10.213.30.11"] == {"interface": "ens4", "prefix": 24, "secondary": False}
+    assert found["10.213.40.11"]["interface"] == "ens5" and found["10.0.2.15"]["interface"] == "ens3"
+
+
+# The same guest's shape with a second address on ens4 (as `ip address add 10.213.30.21/24 dev ens4` leaves it,
+# marked "secondary" by iproute2), written from the capture above, lifetimes left out.
 IP_JSON = (
     '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN",'
     '"group":"default","txqlen":1000,"addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host","label":"lo"}]},'
