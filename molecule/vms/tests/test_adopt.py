@@ -88,9 +88,11 @@ def test_a_running_server_is_adopted_and_its_data_mirrored(nodes, tmp_path):
         node.check_output("rm -f /etc/nginx/sites-enabled/twonode.conf && printf 'server {\\n listen 80 default_server;\\n root %s/www;\\n}\\n' "
                           "> /etc/nginx/sites-enabled/server.conf && nginx -t -q", MOUNT)
     s.check_output("systemctl reload-or-restart nginx")
+    # testinfra quotes each argument for the shell: the files' texts go through printf, not a here-document.
     for node in (s, o):
-        node.check_output("cat > /usr/local/bin/%s <<'EOF'\n%sEOF\nchmod 755 /usr/local/bin/%s && cat > /etc/systemd/system/%s.service "
-                          "<<'EOF'\n%sEOF\nsystemctl daemon-reload", WRITER, WRITER_SCRIPT, WRITER, WRITER, WRITER_UNIT)
+        node.check_output("printf '%%s' %s > /usr/local/bin/%s && chmod 755 /usr/local/bin/%s", WRITER_SCRIPT, WRITER, WRITER)
+        node.check_output("printf '%%s' %s > /etc/systemd/system/%s.service && systemctl daemon-reload", WRITER_UNIT, WRITER)
+        assert node.file("/etc/systemd/system/%s.service" % WRITER).content_string == WRITER_UNIT
     s.check_output("systemctl enable --now %s", WRITER)
     o.check_output("wipefs -a /dev/vdb")
     before = checksums(s)
