@@ -7,8 +7,7 @@
 #           load, the VM scenario with its idempotence step and its long checks (DRBD safety on a spare
 #           disk, a real split brain, the arbitrator with its drills) on Debian 13, the VM
 #           scenario on Debian 12, the README's whole drill list twice on a fresh container bed, and
-#           the unit tests, module docs and playbooks from a Debian 13 control machine (Python 3.13), and two
-#           pairs from one inventory on a container bed of four nodes (molecule/fleet).
+#           the unit tests, module docs and playbooks from a Debian 13 control machine (Python 3.13).
 # Installs what it needs; safe to run again. Stops the beds when it is done.
 set -uo pipefail
 full=false
@@ -108,8 +107,6 @@ if $full; then
   TWONODE_DEBIAN=bookworm TWONODE_VERIFY=release stage "release upgrade Debian 12 -> 13 under load (container bed)" \
     release_upgrade
   stage "the collection from a Debian 13 control machine (Python 3.13)" bash tests/controller-trixie.sh
-  # Two pairs from one inventory: four node containers, built side by side, one failing while the other goes on.
-  TWONODE_DEBIAN=trixie stage "molecule (two pairs from one inventory, container bed, Debian 13)" molecule_timed fleet
   TWONODE_DEBIAN=trixie TWONODE_VERIFY=full stage "molecule (VM bed, DRBD, Debian 13, with idempotence)" vms_full
   TWONODE_DEBIAN=bookworm stage "molecule (VM bed, DRBD, Debian 12)" molecule_timed vms
   TWONODE_DEBIAN=trixie stage "every drill, twice, on a fresh container bed (Debian 13)" \

@@ -19,9 +19,6 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_identity import
 from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import (
     arbitrator_errors,
     namesakes,
-    pair_hosts,
-    pair_map,
-    pair_names,
     authkey_source,
     cluster_name_errors,
     fence_agent_packages,
@@ -49,7 +46,7 @@ from ansible_collections.twonode.ha.plugins.plugin_utils.firewall_plan import (
     service_openings,
 )
 from ansible_collections.twonode.ha.plugins.module_utils.fence_check import answer_lines, reboot_request_errors
-from ansible_collections.twonode.ha.plugins.module_utils.health import fleet_lines, status_lines, with_clocks
+from ansible_collections.twonode.ha.plugins.module_utils.health import status_lines, with_clocks
 from ansible_collections.twonode.ha.plugins.module_utils.timing import duration_ms
 
 
@@ -82,16 +79,12 @@ class FilterModule(object):
             "cluster_input_errors": cluster_input_errors,
             "cluster_arbitrator_errors": arbitrator_errors,
             "cluster_namesakes": namesakes,
-            "pair_hosts": pair_hosts,
-            "pair_map": pair_map,
-            "pair_names": pair_names,
             "fence_agent_packages": fence_agent_packages,
             "fence_cib_objects": fence_cib_objects,
             "fence_properties": fence_properties,
             "cluster_node_list": node_list,
             "authkey_source": authkey_source,
             "status_lines": status_lines,
-            "status_fleet_lines": fleet_lines,
             "status_with_clocks": with_clocks,
             "sbd_device_paths": sbd_device_paths,
             "sbd_errors": sbd_errors,

@@ -216,26 +216,3 @@ def status_lines(status):
             synced = {True: "synchronised", False: "NOT synchronised"}.get(clock["synchronized"], "sync unknown")
             lines.append("  %-12s %s, %+.1f s" % (name, synced, clock["ahead"]))
     return lines
-
-
-def fleet_lines(pairs):
-    """One line per pair and a count, for a run over many pairs. pairs: [{name, view, unreachable}], view
-    being the pair's status as status.yml prints it (one node's cluster_status with the clocks), or {} when
-    no node of the pair answered."""
-    lines = []
-    counts = {}
-    for pair in pairs:
-        view = pair.get("view") or {}
-        verdict = view.get("verdict") or "unknown"
-        counts[verdict] = counts.get(verdict, 0) + 1
-        where = ["%s on %s" % (name, ", ".join(group["nodes"]) or "nowhere")
-                 for name, group in sorted((view.get("groups") or {}).items()) if group.get("kind") != "clone"]
-        reasons = list(view.get("reasons") or []) if view.get("verdict") else ["no node answered"]
-        if pair.get("unreachable"):
-            reasons.append("not reached from this control node: %s" % ", ".join(pair["unreachable"]))
-        line = "%-16s %-10s %s" % (pair["name"], verdict, ", ".join(where) or "no groups")
-        lines.append(line + (" | " + "; ".join(reasons) if reasons else ""))
-    order = ["available", "degraded", "down", "unknown"]
-    summary = ", ".join("%d %s" % (counts[verdict], verdict)
-                        for verdict in order + sorted(set(counts) - set(order)) if verdict in counts)
-    return ["%d pairs: %s" % (len(pairs), summary or "none")] + lines

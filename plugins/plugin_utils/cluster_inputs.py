@@ -52,8 +52,7 @@ def member_errors(members):
         names = ", ".join(m["host"] for m in members) or "none"
         return ["a twonode cluster has exactly two members; this play has %d (%s). "
                 "Put exactly two hosts in the play's group (ha_pair, or the group named by "
-                "twonode_pair); in an inventory of many pairs, give each pair a cluster_name of its own "
-                "(a node's pair is the play's hosts with its cluster_name)" % (len(members), names)]
+                "twonode_pair)" % (len(members), names)]
     seen_names = {}
     seen_addrs = {}
     for member in members:
@@ -171,46 +170,6 @@ def namesakes(hostvars, hosts, cluster_name, default_name="twonode"):
         if "cluster_ring0_addr" in host_vars and host_vars.get("cluster_name", default_name) == cluster_name:
             found.append(host)
     return found
-
-
-def pair_hosts(hostvars, play_hosts, host, default_name="twonode"):
-    """The nodes of host's pair: the play's hosts with its cluster_name (default_name when unset), in play order.
-
-    An inventory may hold many pairs, each its own cluster: the name tells them apart, so every role
-    and playbook works on "my pair" whatever else the play targets."""
-    def name(one):
-        return (hostvars.get(one) or {}).get("cluster_name", default_name)
-
-    mine = name(host)
-    return [one for one in play_hosts if name(one) == mine]
-
-
-def pair_map(hostvars, play_hosts, default_name="twonode"):
-    """Every play host's pair at once ({host: pair_hosts}): each host's variables read once, where asking
-    pair_hosts per host would read them all for each."""
-    names = dict((one, (hostvars.get(one) or {}).get("cluster_name", default_name)) for one in play_hosts)
-    return dict((one, [other for other in play_hosts if names[other] == names[one]]) for one in play_hosts)
-
-
-def pair_names(hosts, hostvars, default_name="twonode"):
-    """The cluster names of hosts' pairs, each once, in the order of hosts."""
-    names = []
-    for host in hosts:
-        name = (hostvars.get(host) or {}).get("cluster_name", default_name)
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def pair_break(pair, active_hosts):
-    """Why a node of pair (pair_hosts) must stop: another node of its pair has left the run (failed or
-    unreachable: Ansible drops it from ansible_play_hosts). None while the pair is whole. How many nodes
-    the pair has is the input checks' business (a status read may target one node on purpose)."""
-    gone = [one for one in pair if one not in active_hosts]
-    if gone:
-        return ("%s, the other node of this pair, failed or was not reached in this run: this pair stops here; "
-                "other pairs go on" % ", ".join(gone))
-    return None
 
 
 def cluster_name_errors(name):

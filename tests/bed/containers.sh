@@ -14,8 +14,6 @@
 #   containers.sh restart N   a clean reboot of node N (its systemd shuts down, the container starts again)
 #
 # TWONODE_DEBIAN=trixie (Debian 13, the default) or bookworm (Debian 12) picks the nodes' release.
-# TWONODE_BED_PAIRS=2 adds a second pair, node3 and node4 (.14 and .15 on both networks), for an inventory of
-# many pairs (inventories/testbed/fleet.yml); the arbitrator and the fencing endpoint serve both.
 # Facts behind the choices: ../shared/testbed-notes.md (runc, explicit ulimits, no registry).
 set -euo pipefail
 
@@ -23,9 +21,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STATE=${TWONODE_BED_STATE:-/var/lib/twonode-bed/containers}
 PREFIX=twonode
 NODES=(node1 node2)
-# A bed that is up keeps its number of pairs for the commands after `up` (kill, restart).
-PAIRS=${TWONODE_BED_PAIRS:-$(cat "$STATE/pairs" 2>/dev/null || echo 1)}
-[ "$PAIRS" = 2 ] && NODES+=(node3 node4)
 ARBITER=arbiter                   # at .13 on the service network only; it needs no replication link
 SVC_NET=$PREFIX-svc
 REPL_NET=$PREFIX-repl
@@ -42,9 +37,8 @@ log() { printf '[bed] %s\n' "$*" >&2; }
 node_index() {
   local i
   if [ "$1" = "$ARBITER" ]; then echo 13; return 0; fi
-  # node1 .11, node2 .12, (the arbitrator .13), node3 .14, node4 .15
   for i in "${!NODES[@]}"; do
-    if [ "${NODES[$i]}" = "$1" ]; then echo $((i < 2 ? i + 11 : i + 12)); return 0; fi
+    if [ "${NODES[$i]}" = "$1" ]; then echo $((i + 11)); return 0; fi
   done
   return 1
 }
@@ -169,7 +163,6 @@ cmd_up() {
   write_containers_conf
   same_release
   image=$("$HERE/node-image.sh")
-  echo "$PAIRS" >"$STATE/pairs"
   make_ssh_key
   make_certificates
   ensure_network "$SVC_NET" "$SVC_PREFIX"
@@ -221,8 +214,7 @@ cmd_down() {
   stop_pidfile "$STATE/fence-tls.pid"
   stop_pidfile "$STATE/alarm-receiver.pid"
   stop_pidfile "$STATE/podman-api.pid"
-  # Every container of the bed, a second pair's too whatever TWONODE_BED_PAIRS says now.
-  for node in $(podman ps -a --filter "name=^$PREFIX-" --format '{{.Names}}'); do podman rm -f -t 5 "$node" >/dev/null 2>&1 || true; done
+  for node in "${NODES[@]}" "$ARBITER"; do podman rm -f -t 5 "$PREFIX-$node" >/dev/null 2>&1 || true; done
   podman network rm -f "$SVC_NET" "$REPL_NET" >/dev/null 2>&1 || true
   rm -rf "$STATE"
   log "bed is down"

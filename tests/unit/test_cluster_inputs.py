@@ -394,39 +394,3 @@ def test_two_hosts_that_reach_one_machine_are_refused():
     assert errors == ["web1 and web2 answered as the same machine (host name web1): each inventory host must reach its own "
                       "node (check ansible_host; after adopt.yml the server's old address belongs to a group)"]
     assert member_errors([one, dict(two, hostname="web2")]) == []
-
-
-def test_a_hosts_pair_is_the_play_hosts_with_its_cluster_name():
-    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import member_errors, pair_hosts
-    hostvars = {"a1": {"cluster_name": "shop_a"}, "b1": {"cluster_name": "shop_b"},
-                "a2": {"cluster_name": "shop_a"}, "b2": {"cluster_name": "shop_b"}, "c1": {}, "c2": {}}
-    play = ["a1", "b1", "a2", "b2", "c1", "c2"]
-    assert pair_hosts(hostvars, play, "a2") == ["a1", "a2"]
-    assert pair_hosts(hostvars, play, "b1") == ["b1", "b2"]
-    # The single-pair inventory sets no name, or one name for both: the pair is the play's hosts.
-    assert pair_hosts(hostvars, play, "c2") == ["c1", "c2"]
-    assert pair_hosts(hostvars, ["c1", "c2"], "c1") == ["c1", "c2"]
-    # --limit to one node of a pair leaves that node alone: the members check refuses it.
-    assert pair_hosts(hostvars, ["a1", "b1", "b2"], "a1") == ["a1"]
-    alone = member_errors([{"host": "a1", "node_name": "a1", "ring0_addr": "10.0.0.1", "ring1_addr": "10.1.0.1"}])
-    assert len(alone) == 1 and "this play has 1 (a1)" in alone[0] and "cluster_name of its own" in alone[0]
-    # Two pairs under one name are one cluster of four, which the members check refuses.
-    same = dict((host, {"cluster_name": "shop"}) for host in play)
-    assert pair_hosts(same, play, "a1") == play
-
-
-def test_a_pair_stops_when_its_other_node_left_the_run_and_only_then():
-    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import pair_break
-    assert pair_break(["a1", "a2"], ["a1", "a2", "b1", "b2"]) is None
-    # b2 failed: pair b stops, pair a goes on.
-    assert pair_break(["a1", "a2"], ["a1", "a2", "b1"]) is None
-    assert pair_break(["b1", "b2"], ["a1", "a2", "b1"]).startswith("b2, the other node of this pair, failed")
-    # A read of one node (--limit) is not a broken pair: the input checks count the nodes where it matters.
-    assert pair_break(["b1"], ["b1"]) is None
-
-
-def test_pair_names_name_each_pair_once_in_host_order():
-    from ansible_collections.twonode.ha.plugins.plugin_utils.cluster_inputs import pair_names
-    hostvars = {"a1": {"cluster_name": "shop_a"}, "a2": {"cluster_name": "shop_a"}, "b1": {"cluster_name": "shop_b"}, "n1": {}}
-    assert pair_names(["b1", "a2", "a1", "n1"], hostvars) == ["shop_b", "shop_a", "twonode"]
-    assert pair_names([], hostvars) == []

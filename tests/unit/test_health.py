@@ -181,23 +181,3 @@ def test_the_status_table_lists_the_clocks(fixture_text):
               "clocks": {"node1": {"synchronized": True, "ahead": 0.0}, "node2": {"synchronized": False, "ahead": 0.7}}}
     lines = status_lines(status)
     assert lines[-3:] == ["clocks:", "  node1        synchronised, +0.0 s", "  node2        NOT synchronised, +0.7 s"]
-
-
-def test_fleet_lines_say_each_pair_in_one_line(fixture_text):
-    from ansible_collections.twonode.ha.plugins.module_utils.health import fleet_lines
-    healthy = status(fixture_text, "crm_mon_group_healthy.xml")
-    links = parse_cfgtool_status(fixture_text("cfgtool_both_links.txt"))
-    view_a = {"verdict": verdict(healthy, links, [], NAMES)[0], "reasons": [],
-              "groups": dict((name, dict(group, nodes=sorted(group["nodes"]))) for name, group in groups_of(healthy).items())}
-    stopped = status(fixture_text, "crm_mon_group_peer_stopped.xml")
-    result, reasons = verdict(stopped, parse_cfgtool_status(fixture_text("cfgtool_peer_stopped.txt")), [], NAMES)
-    view_b = {"verdict": result, "reasons": reasons,
-              "groups": dict((name, dict(group, nodes=sorted(group["nodes"]))) for name, group in groups_of(stopped).items())}
-    lines = fleet_lines([{"name": "shop_a", "view": view_a, "unreachable": []},
-                         {"name": "shop_b", "view": view_b, "unreachable": ["b2"]},
-                         {"name": "shop_c", "view": {}, "unreachable": ["c1", "c2"]}])
-    assert lines[0] == "3 pairs: 1 available, 1 degraded, 1 unknown"
-    assert lines[1] == "shop_a           available  services on node1"
-    assert lines[2].startswith("shop_b           degraded   services on node1 | node node2 is offline; ")
-    assert lines[2].endswith("; not reached from this control node: b2")
-    assert lines[3] == "shop_c           unknown    no groups | no node answered; not reached from this control node: c1, c2"
