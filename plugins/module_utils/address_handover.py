@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import re
 
@@ -42,10 +43,10 @@ def _mentions(text, address):
 
 
 def _ipv4(text):
-    parts = str(text).split(".")
-    if len(parts) != 4 or not all(part.isdigit() and int(part) < 256 for part in parts):
+    try:
+        return ipaddress.IPv4Address(str(text))
+    except ValueError:
         return None
-    return sum(int(part) << (24 - 8 * index) for index, part in enumerate(parts))
 
 
 def address_pair_problem(old, new):
@@ -59,8 +60,7 @@ def address_pair_problem(old, new):
 
 
 def same_network(one, other, prefix):
-    shift = 32 - int(prefix)
-    return _ipv4(one) >> shift == _ipv4(other) >> shift
+    return _ipv4(other) in ipaddress.IPv4Interface("%s/%s" % (one, prefix)).network
 
 
 def ipv4_addresses(ip_json):
